@@ -30,7 +30,7 @@ const coreRestrictions = {
 };
 
 export default tseslint.config(
-  { ignores: ["dist/**", "node_modules/**", "coverage/**", "templates/**"] },
+  { ignores: ["dist/**", "build/**", "node_modules/**", "coverage/**", "templates/**"] },
   ...tseslint.configs.recommended,
   {
     rules: {
@@ -38,7 +38,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ["src/spf/**", "src/dkim/**", "src/domainkeys/**", "src/message/**", "src/postfix/**"],
+    files: ["src/spf/**", "src/dkim/**", "src/domainkeys/**", "src/message/**", "src/postfix/**", "src/dmarc/**"],
     rules: {
       "no-restricted-imports": ["error", coreRestrictions],
       "no-restricted-globals": [
