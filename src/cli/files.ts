@@ -30,7 +30,14 @@ export async function backupPathFor(path: string, now: Date): Promise<string> {
  */
 export async function ensureDir(dir: string, mode = 0o700): Promise<void> {
   try {
-    await fsp.mkdir(dir, { recursive: true, mode });
+    // Node's recursive mkdir can spin forever on some virtual file systems (/proc); create each
+    // missing component ourselves instead.
+    const missing: string[] = [];
+    for (let d = dir; !(await exists(d)); d = dirname(d)) {
+      missing.unshift(d);
+      if (dirname(d) === d) break;
+    }
+    for (const d of missing) await fsp.mkdir(d, { mode });
     const st = await fsp.stat(dir);
     if (!st.isDirectory()) throw new Error("not a directory");
     await fsp.access(dir, constants.W_OK);

@@ -35,3 +35,16 @@ export interface Resolver {
 
 /** The record types a `Resolver` answers. */
 export type RecordType = "TXT" | "A" | "AAAA" | "MX" | "PTR";
+
+/** One-line description of an answer for trace output: `ok ["192.0.2.1"]`, `nxdomain`, `temporary error: ETIMEOUT`. */
+export function describeAnswer(answer: DnsAnswer<unknown>): string {
+  switch (answer.kind) {
+    case "ok":
+      return `ok ${JSON.stringify(answer.records)}`;
+    case "nxdomain":
+    case "nodata":
+      return answer.kind;
+    case "error":
+      return `${answer.temporary ? "temporary" : "permanent"} error: ${answer.detail}`;
+  }
+}
