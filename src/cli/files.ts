@@ -105,7 +105,8 @@ export async function writeFileAtomic(
     try {
       await fsp.copyFile(path, backup, constants.COPYFILE_EXCL);
       const st = await fsp.stat(path);
-      await fsp.chmod(backup, st.mode & 0o777);
+      // A backup is never more readable than the file that replaces it (keys stay 0600).
+      await fsp.chmod(backup, st.mode & 0o777 & (o.mode ?? 0o777));
     } catch (err) {
       throw new CliError(ExitCode.Usage, `cannot back up ${path}: ${describeFsError(err)}`, { cause: err });
     }
