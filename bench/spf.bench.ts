@@ -1,0 +1,169 @@
+/**
+ * SPF checks against a generated zone of ~200 domains served by the loopback dns2 server:
+ * single checks (fresh resolver, per-check memo only), `check-spf --batch` (one shared TTL cache,
+ * 16 at once), DNS queries per check, and pyspf on the same server when it is installed.
+ */
+import { spawnSync } from "node:child_process";
+import { Readable } from "node:stream";
+import { runBatch } from "../src/cli/spf-batch.js";
+import { nodeResolver } from "../src/dns/node-resolver.js";
+import type { ZoneData } from "../src/dns/static-resolver.js";
+import { checkSpf } from "../src/spf/identities.js";
+import { startDnsServer } from "../test/helpers/dns-server.js";
+import { fmt, haveCommand } from "./support.js";
+
+const PAIRS = 2000;
+
+/** A small deterministic PRNG (LCG) so every run benches the same zone. */
+function prng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+/** ~200 domains: 80 leaves (ip4/ip6 lists), 60 mids (includes, a, mx), 60 tops (3-deep chains, exists, redirect, voids). */
+export function benchZone(): { zone: ZoneData; tops: string[]; ips: string[] } {
+  const rnd = prng(7208);
+  const zone: ZoneData = {};
+  const ips: string[] = [];
+  const leaf = (i: number) => `leaf${i}.bench.example`;
+  const mid = (i: number) => `mid${i}.bench.example`;
+  for (let i = 0; i < 80; i++) {
+    const nets = Array.from({ length: 4 }, (_, k) => `ip4:10.${i}.${k * 16}.0/20`);
+    ips.push(`10.${i}.${Math.floor(rnd() * 64)}.${1 + Math.floor(rnd() * 250)}`);
+    zone[leaf(i)] = { TXT: [`v=spf1 ${nets.join(" ")} ip6:2001:db8:${i.toString(16)}::/48 -all`], ttl: 3600 };
+  }
+  for (let i = 0; i < 60; i++) {
+    const a = Math.floor(rnd() * 80);
+    const b = Math.floor(rnd() * 80);
+    zone[mid(i)] = {
+      TXT: [`v=spf1 include:${leaf(a)} include:${leaf(b)} a mx ~all`],
+      A: [`172.16.${i}.1`],
+      MX: [{ preference: 10, exchange: `mx.${mid(i)}` }],
+      ttl: 3600,
+    };
+    zone[`mx.${mid(i)}`] = { A: [`172.17.${i}.1`], ttl: 3600 };
+    ips.push(`172.17.${i}.1`);
+  }
+  const tops: string[] = [];
+  for (let i = 0; i < 60; i++) {
+    const name = `top${i}.bench.example`;
+    tops.push(name);
+    const m1 = Math.floor(rnd() * 60);
+    const m2 = Math.floor(rnd() * 60);
+    const kind = i % 4;
+    const txt =
+      kind === 0
+        ? `v=spf1 ip4:192.0.2.${i}/32 include:${mid(m1)} include:${mid(m2)} -all`
+        : kind === 1
+          ? `v=spf1 exists:%{i}._ip.${name} include:${mid(m1)} redirect=${mid(m2)}`
+          : kind === 2
+            ? `v=spf1 a:gone.${name} include:${mid(m1)} mx:${name} ~all`
+            : `v=spf1 redirect=${mid(m1)}`;
+    zone[name] = { TXT: [txt], MX: [{ preference: 5, exchange: `mx.${mid(m2)}` }], ttl: 3600 };
+  }
+  return { zone, tops, ips };
+}
+
+function pairs(tops: string[], ips: string[]): { ip: string; sender: string }[] {
+  const rnd = prng(4408);
+  return Array.from({ length: PAIRS }, (_, i) => ({
+    ip: rnd() < 0.7 ? ips[Math.floor(rnd() * ips.length)]! : `198.51.100.${Math.floor(rnd() * 250)}`,
+    sender: `user${i}@${tops[Math.floor(rnd() * tops.length)]!}`,
+  }));
+}
+
+function pyspf(port: number, input: { ip: string; sender: string }[]): number | null {
+  const script = `
+import sys, time, json, dns.resolver, spf
+r = dns.resolver.Resolver(configure=False); r.nameservers = ["127.0.0.1"]; r.port = ${port}
+dns.resolver.default_resolver = r
+pairs = [json.loads(l) for l in sys.stdin if l.strip()]
+t0 = time.time()
+for p in pairs: spf.check2(i=p["ip"], s=p["sender"], h="mx.example.org")
+print(len(pairs) / (time.time() - t0))`;
+  const r = spawnSync("/usr/bin/python3", ["-c", script], {
+    input: input.map((p) => JSON.stringify(p)).join("\n"),
+    encoding: "utf8",
+  });
+  return r.status === 0 ? Number(r.stdout.trim()) : null;
+}
+
+/** Prints checks/s single and batch, the ratio, DNS queries per check, and pyspf's figure. */
+export async function run(): Promise<void> {
+  const { zone, tops, ips } = benchZone();
+  const server = await startDnsServer(zone);
+  const input = pairs(tops, ips);
+  try {
+    console.log(
+      `zone: ${Object.keys(zone).length} names; ${input.length} (ip, sender) pairs; server dns2 on ${server.spec}`,
+    );
+    let dupChecks = 0;
+    const singleN = 400;
+    const t0 = performance.now();
+    for (const p of input.slice(0, singleN)) {
+      const before = server.queries.length;
+      const resolver = nodeResolver({ servers: [server.spec], timeoutMs: 2000, tries: 1 });
+      await checkSpf({ ...p, helo: "mx.example.org", resolver });
+      const asked = server.queries.slice(before).map((q) => `${q.type} ${q.name.toLowerCase()}`);
+      if (new Set(asked).size !== asked.length) dupChecks++;
+    }
+    const singleRate = (singleN * 1000) / (performance.now() - t0);
+    const singleQueries = server.queries.length / singleN;
+    console.log(
+      `single checks (fresh resolver each)  ${fmt(singleRate)} checks/s   ${fmt(singleQueries, 2)} DNS queries/check   checks that asked a name twice: ${dupChecks}`,
+    );
+
+    const q0 = server.queries.length;
+    const lines = input.map((p) => JSON.stringify({ ...p, helo: "mx.example.org" })).join("\n");
+    let out = "";
+    const t1 = performance.now();
+    const ctx = {
+      stdout: (text: string) => (out += text),
+      stderr: () => undefined,
+      stdin: () => Readable.from([Buffer.from(lines)]),
+      env: {},
+      cwd: process.cwd(),
+      isTTY: { stdin: false, stdout: false },
+      now: () => new Date(),
+      setExitCode: () => undefined,
+      color: () => false,
+      trace: () => undefined,
+    };
+    // The same code path as `spfdk check-spf --batch - --dns SERVER` (main() needs package.json beside dist).
+    const code = await runBatch(ctx, "-", {
+      resolver: nodeResolver({ servers: [server.spec], timeoutMs: 2000, tries: 1 }),
+      receiver: "bench",
+      voidLimit: 2,
+      timeBudgetMs: 20_000,
+      now: ctx.now,
+      scope: "mfrom",
+      concurrency: 16,
+    });
+    const batchRate = (input.length * 1000) / (performance.now() - t1);
+    const batchQueries = (server.queries.length - q0) / input.length;
+    const outLines = out.trim().split("\n").length;
+    console.log(
+      `check-spf --batch (shared cache)     ${fmt(batchRate)} checks/s   ${fmt(batchQueries, 2)} DNS queries/check   exit ${code}, ${outLines} lines`,
+    );
+    console.log(`batch / single                       ${fmt(batchRate / singleRate)}x (target >= 5x)`);
+
+    if (haveCommand(["/usr/bin/python3", "-c", "import spf, dns.resolver"])) {
+      const rate = pyspf(server.port, input.slice(0, singleN));
+      console.log(
+        rate === null
+          ? "pyspf: failed to run"
+          : `pyspf ${"(/usr/bin/python3, same server)".padEnd(30)} ${fmt(rate)} checks/s (single checks)`,
+      );
+    } else console.log("pyspf: not installed (apt install python3-spf)");
+    if (haveCommand(["spfquery", "--version"]) || haveCommand(["which", "spfquery"])) {
+      console.log(
+        "spfquery (libspf2): installed, but it uses the system resolver and cannot be pointed at a loopback port; not measured",
+      );
+    }
+  } finally {
+    await server.close();
+  }
+}

@@ -1,0 +1,268 @@
+import { promises as fsp } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { basename, dirname, join, resolve } from "node:path";
+import { Command, Option } from "commander";
+import { z } from "zod";
+import { domainNameProblem, selectorProblem } from "../dns/names.js";
+import type { Canon } from "../dkim/canonicalize.js";
+import { describeKey } from "../dkim/keygen.js";
+import { signingKeyProblem, type SigningAlgorithm } from "../dkim/sign.js";
+import { signMessage, type DkimSignRequest } from "../dkim/sign-message.js";
+import { describeMessageProblem } from "../message/message-reader.js";
+import type { CommandContext } from "./deps.js";
+import { inputError, messageSource, readPrivateKey } from "./dkim-input.js";
+import { CliError, ExitCode } from "./exit-codes.js";
+import { describeFsError, exists } from "./files.js";
+import { checkedString, parseFlags } from "./flags.js";
+
+const DURATION = /^(\d+)\s*([smhdw]?)$/;
+const UNIT: Record<string, number> = { "": 1, s: 1, m: 60, h: 3600, d: 86400, w: 604800 };
+
+const Flags = z.object({
+  domain: checkedString(domainNameProblem),
+  selector: z.array(checkedString(selectorProblem)).min(1, "give at least one --selector"),
+  key: z.array(z.string().min(1)).min(1, "give at least one --key"),
+  algo: z
+    .enum(["rsa-sha256", "ed25519-sha256"], { message: "must be rsa-sha256 or ed25519-sha256" })
+    .optional(),
+  canon: z
+    .string()
+    .regex(
+      /^(simple|relaxed)(\/(simple|relaxed))?$/,
+      "must be simple, relaxed or HEADER/BODY (e.g. relaxed/relaxed)",
+    )
+    .default("relaxed/relaxed"),
+  headers: z.string().optional(),
+  oversign: z.boolean().default(true),
+  expire: z.string().regex(DURATION, "must be a duration such as 3600, 90m, 12h, 7d or 2w").optional(),
+  bodyLength: z.boolean().default(false),
+  identity: z.string().optional(),
+  domainkeys: z.boolean().default(false),
+  method: z.enum(["nofws", "simple"], { message: "must be nofws or simple" }).default("nofws"),
+  out: z.string().optional(),
+  force: z.boolean().default(false),
+  json: z.boolean().default(false),
+});
+
+const collect = (v: string, prev: string[] = []) => [...prev, v];
+
+/** `spfdk sign`: add DKIM (and optionally DomainKeys) signatures to a message. */
+export function makeCommand(ctx: CommandContext): Command {
+  return new Command("sign")
+    .description("sign a message with DKIM (RFC 6376 / RFC 8463), optionally also DomainKeys (RFC 4870)")
+    .argument("[file]", "message file; - or absent reads standard input")
+    .requiredOption("--domain <domain>", "signing domain (d=)")
+    .requiredOption(
+      "--selector <selector>",
+      "selector (s=); repeat with --key for several signatures",
+      collect,
+    )
+    .requiredOption(
+      "--key <file>",
+      "private key (PEM); the n-th --key goes with the n-th --selector",
+      collect,
+    )
+    .addOption(
+      new Option("--algo <algorithm>", "a= (default: from the key type)").choices([
+        "rsa-sha256",
+        "ed25519-sha256",
+      ]),
+    )
+    .option("--canon <header/body>", "canonicalization c=", "relaxed/relaxed")
+    .option("--headers <list>", "fields to sign, comma or colon separated (default: RFC 6376 §5.4.1's list)")
+    .option(
+      "--no-oversign",
+      "do not over-sign (by default From and other single fields get one extra h= entry)",
+    )
+    .option("--expire <duration>", "add x= this long after t= (3600, 90m, 12h, 7d, 2w)")
+    .option("--body-length", "add l= (the signed body length); text appended later stays unsigned")
+    .option("--identity <i>", "i= (the signing identity, in d= or a subdomain)")
+    .option("--domainkeys", "also add a legacy DomainKey-Signature (RFC 4870) with the first RSA key")
+    .addOption(
+      new Option("--method <method>", "DomainKeys canonicalization")
+        .choices(["nofws", "simple"])
+        .default("nofws"),
+    )
+    .option("--out <file>", "write the signed message here instead of standard output")
+    .option("--force", "with --out, replace an existing file")
+    .option("--json", "print the signatures as JSON instead of the message (the message still goes to --out)")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  spfdk sign --domain example.com --selector mail --key mail.private < msg.eml > signed.eml
+  spfdk sign msg.eml --domain example.com --selector rsa1 --key rsa1.private --selector ed1 --key ed1.private
+  spfdk sign msg.eml --domain example.com --selector dk --key dk.private --domainkeys --method nofws --out signed.eml`,
+    )
+    .action(async (file: string | undefined, raw: unknown) => {
+      const flags = parseFlags(Flags, raw);
+      await runSign(ctx, file, flags);
+    });
+}
+
+type SignFlags = z.infer<typeof Flags>;
+
+async function buildRequests(ctx: CommandContext, flags: SignFlags, now: number): Promise<DkimSignRequest[]> {
+  if (flags.selector.length !== flags.key.length) {
+    throw new CliError(
+      ExitCode.Usage,
+      `--selector and --key must come in pairs (got ${flags.selector.length} and ${flags.key.length})`,
+    );
+  }
+  const [hc, bc = "simple"] = flags.canon.split("/") as [Canon, Canon | undefined];
+  const headers = flags.headers?.split(/[,:\s]+/).filter((h) => h.length > 0);
+  if (headers?.some((h) => !/^[\x21-\x39\x3b-\x7e]+$/.test(h))) {
+    throw new CliError(ExitCode.Usage, `--headers: "${flags.headers}" is not a list of field names`);
+  }
+  const expiry = flags.expire === undefined ? undefined : durationSeconds(flags.expire);
+  const requests: DkimSignRequest[] = [];
+  for (let i = 0; i < flags.key.length; i++) {
+    const key = await readPrivateKey(ctx, flags.key[i]!);
+    const type = describeKey(key)?.type;
+    const algorithm: SigningAlgorithm = flags.algo ?? (type === "ed25519" ? "ed25519-sha256" : "rsa-sha256");
+    const problem = signingKeyProblem(key, algorithm);
+    if (problem) throw new CliError(ExitCode.Usage, `--key ${flags.key[i]}: ${problem}`);
+    requests.push({
+      domain: flags.domain.replace(/\.$/, ""),
+      selector: flags.selector[i]!,
+      privateKey: key,
+      algorithm,
+      headerCanon: hc,
+      bodyCanon: bc,
+      headers,
+      oversign: flags.oversign,
+      timestamp: now,
+      ...(expiry !== undefined ? { expiration: now + expiry } : {}),
+      ...(flags.identity !== undefined ? { identity: flags.identity } : {}),
+      bodyLength: flags.bodyLength,
+    });
+  }
+  return requests;
+}
+
+function durationSeconds(s: string): number {
+  const m = DURATION.exec(s.trim())!;
+  const n = Number(m[1]) * UNIT[m[2]!]!;
+  if (n <= 0) throw new CliError(ExitCode.Usage, `--expire: "${s}" must be longer than 0 seconds`);
+  return n;
+}
+
+async function runSign(ctx: CommandContext, file: string | undefined, flags: SignFlags): Promise<void> {
+  const now = Math.floor(ctx.now().getTime() / 1000);
+  const requests = await buildRequests(ctx, flags, now);
+  const dkRequest = flags.domainkeys ? domainKeysRequest(flags, requests) : undefined;
+  const outPath = flags.out === undefined ? undefined : resolve(ctx.cwd, flags.out);
+  if (outPath && !flags.force && (await exists(outPath))) {
+    throw new CliError(ExitCode.Usage, `${outPath} already exists; not overwriting it (use --force)`);
+  }
+  if (flags.identity !== undefined && !/@/.test(flags.identity)) {
+    throw new CliError(
+      ExitCode.Usage,
+      `--identity: "${flags.identity}" must contain "@" (like user@${flags.domain} or @${flags.domain})`,
+    );
+  }
+  const source = await messageSource(ctx, file, true);
+  try {
+    let result;
+    try {
+      result = await signMessage(source.open(), requests, dkRequest);
+    } catch (err) {
+      if (err instanceof RangeError) throw new CliError(ExitCode.Usage, err.message);
+      if (err instanceof CliError) throw err;
+      throw inputError(source.label, err);
+    }
+    if (result.kind === "problem") {
+      throw new CliError(ExitCode.Usage, `${source.label}: ${describeMessageProblem(result.problem)}`);
+    }
+    const eol = result.lineEnding === "LF" ? "\n" : "\r\n";
+    const prefix = Buffer.from(
+      result.fields.map((f) => `${f.replace(/\r\n/g, eol)}${eol}`).join(""),
+      "latin1",
+    );
+    if (outPath) await writeSignedFile(outPath, prefix, source.open, flags.force);
+    else if (!flags.json) await writeSignedStdout(ctx, prefix, source.open(), source.label);
+    if (flags.json) {
+      const report = {
+        signatures: result.fields.map((f, i) => ({
+          kind: i < requests.length ? "dkim" : "domainkeys",
+          ...(i < requests.length
+            ? {
+                domain: requests[i]!.domain,
+                selector: requests[i]!.selector,
+                algorithm: requests[i]!.algorithm,
+                signedHeaders: result.signedHeaders[i],
+              }
+            : {
+                domain: dkRequest!.domain,
+                selector: dkRequest!.selector,
+                algorithm: "rsa-sha1",
+                method: dkRequest!.method,
+              }),
+          field: f,
+        })),
+        lineEnding: result.lineEnding,
+        out: outPath ?? null,
+      };
+      ctx.stdout(`${JSON.stringify(report, null, 2)}\n`);
+    }
+  } finally {
+    await source.dispose();
+  }
+}
+
+function domainKeysRequest(flags: SignFlags, requests: DkimSignRequest[]) {
+  const rsa = requests.find((r) => r.algorithm === "rsa-sha256");
+  if (!rsa)
+    throw new CliError(
+      ExitCode.Usage,
+      "--domainkeys needs an RSA --key (DomainKeys has no Ed25519, RFC 4870)",
+    );
+  return {
+    domain: rsa.domain,
+    selector: rsa.selector,
+    privateKey: rsa.privateKey,
+    method: flags.method,
+    ...(rsa.headers ? { headers: [...rsa.headers] } : {}),
+  };
+}
+
+/** Writes prefix + the original bytes to stdout, only after every signature is complete. */
+async function writeSignedStdout(
+  ctx: CommandContext,
+  prefix: Buffer,
+  body: NodeJS.ReadableStream,
+  label: string,
+): Promise<void> {
+  const write = ctx.writeOut ?? (async (b: Buffer) => ctx.stdout(b.toString("latin1")));
+  await write(prefix);
+  try {
+    for await (const chunk of body) await write(chunk as Buffer);
+  } catch (err) {
+    throw inputError(label, err);
+  }
+}
+
+/** Writes prefix + the original bytes to a temp file beside `path`, then renames it over `path`. */
+async function writeSignedFile(
+  path: string,
+  prefix: Buffer,
+  open: () => NodeJS.ReadableStream,
+  force: boolean,
+): Promise<void> {
+  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString("hex")}.tmp`);
+  try {
+    const fh = await fsp.open(tmp, "wx", 0o644);
+    try {
+      await fh.write(prefix);
+      for await (const chunk of open()) await fh.write(chunk as Buffer);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    if (!force && (await exists(path))) throw Object.assign(new Error("already exists"), { code: "EEXIST" });
+    await fsp.rename(tmp, path);
+  } catch (err) {
+    await fsp.rm(tmp, { force: true }).catch(() => undefined);
+    throw new CliError(ExitCode.Usage, `cannot write ${path}: ${describeFsError(err)}`, { cause: err });
+  }
+}

@@ -1,0 +1,57 @@
+/**
+ * The body hash (RFC 6376 §3.7 step 1): the canonical body, optionally cut to `l=` octets, hashed
+ * as it streams.
+ */
+import { createHash } from "node:crypto";
+import { createBodyCanonicalizer, type Canon } from "./canonicalize.js";
+
+/** Hash algorithms DKIM names (RFC 6376 §3.3; sha1 only for legacy verification, RFC 8301). */
+export type HashAlgorithm = "sha256" | "sha1";
+
+/** What a finished body hash reports. */
+export interface BodyHashResult {
+  /** The hash in base64, as written in bh=. */
+  bodyHash: string;
+  /** Octets of the whole canonical body (before any l= cut). */
+  canonicalLength: number;
+  /** Octets actually hashed (min(l=, canonicalLength)). */
+  hashedLength: number;
+}
+
+/** An incremental body hasher. */
+export interface BodyHasher {
+  update(chunk: Buffer): void;
+  /** Ends the body; call once. */
+  finish(): BodyHashResult;
+}
+
+/**
+ * Creates a body hasher for one (canonicalization, hash, l=) combination. `limit` is the l= value:
+ * only that many canonical octets are hashed (RFC 6376 §3.5 "l="); undefined hashes everything.
+ */
+export function createBodyHasher(canon: Canon, hash: HashAlgorithm, limit?: number): BodyHasher {
+  const h = createHash(hash);
+  let total = 0;
+  let hashed = 0;
+  const sink = (b: Buffer) => {
+    total += b.length;
+    if (limit === undefined) {
+      h.update(b);
+      hashed += b.length;
+      return;
+    }
+    const room = limit - hashed;
+    if (room <= 0) return;
+    const part = b.length <= room ? b : b.subarray(0, room);
+    h.update(part);
+    hashed += part.length;
+  };
+  const c = createBodyCanonicalizer(canon, sink);
+  return {
+    update: (chunk) => c.push(chunk),
+    finish() {
+      c.end();
+      return { bodyHash: h.digest("base64"), canonicalLength: total, hashedLength: hashed };
+    },
+  };
+}

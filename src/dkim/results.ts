@@ -1,0 +1,115 @@
+/**
+ * Per-signature DKIM outcomes, their aggregation into one verdict, and the Authentication-Results
+ * header field (RFC 8601) that reports them.
+ */
+
+/** Result words of RFC 8601 §2.7.1 for dkim= (and domainkeys=). */
+export type DkimResult = "pass" | "fail" | "neutral" | "policy" | "permerror" | "temperror";
+
+/** The outcome of one DKIM-Signature. */
+export interface DkimOutcome {
+  result: DkimResult;
+  /** d= (as written; empty when unreadable). */
+  domain: string;
+  /** s= */
+  selector: string;
+  /** a= */
+  algorithm: string;
+  /** i= decoded, when known. */
+  identity?: string;
+  /** First 8 base64 characters of b= (RFC 6008 header.b), when known. */
+  bPrefix?: string;
+  /** Why: the failing tag, the hash mismatch, the DNS error, or what passed. */
+  reason: string;
+  /** For fail: whether the body hash or the header signature did not match. */
+  failure?: "body-hash" | "signature";
+  /** For permerror: the tag at fault (signature tag, or "key" / "key.h" … for the key record). */
+  tag?: string;
+  /** For a body-hash failure: the bh= computed here and the one in the signature. */
+  bodyHash?: { computed: string; expected: string };
+  /** The key record has t=y (testing, RFC 6376 §3.6.1). */
+  testing?: boolean;
+  /** Passed only under --legacy rules (rsa-sha1, RSA under 1024 bits, pre-RFC draft). */
+  legacy?: string[];
+  /** Key size in bits, when the key was read. */
+  keyBits?: number;
+  /** Non-fatal findings (bare PKCS#1 key, l= leaves text unsigned). */
+  warnings: string[];
+  /** Position of the signature field among the header fields (0 = top). */
+  fieldIndex: number;
+}
+
+/** A DomainKeys outcome as the src/domainkeys contract reports it. */
+export interface DomainKeysOutcomeLike {
+  result: "pass" | "fail" | "neutral" | "permerror" | "temperror" | "policy";
+  domain: string;
+  selector: string;
+  algorithm: string;
+  reason: string;
+  testing?: boolean;
+}
+
+/**
+ * The verdict over all signatures: "pass" when at least one passes (RFC 6376 §6.1: one good
+ * signature is enough), else "temperror" when a DNS error left one undecided, else "permerror"
+ * when every result is a permerror, else "fail" (which also covers "no signature at all": "none").
+ */
+export type Verdict = "pass" | "fail" | "temperror" | "permerror" | "none";
+
+/** Aggregates outcomes into a verdict. With `requireDomain`, only signatures of that d= can pass. */
+export function verdictOf(
+  outcomes: readonly { result: string; domain: string }[],
+  requireDomain?: string,
+): Verdict {
+  if (outcomes.length === 0) return "none";
+  const want = requireDomain?.toLowerCase().replace(/\.$/, "");
+  const passes = outcomes.some(
+    (o) => o.result === "pass" && (want === undefined || o.domain.toLowerCase().replace(/\.$/, "") === want),
+  );
+  if (passes) return "pass";
+  if (outcomes.some((o) => o.result === "temperror")) return "temperror";
+  if (outcomes.every((o) => o.result === "permerror")) return "permerror";
+  return "fail";
+}
+
+/** A value for a method property, quoted when it is not a plain token (RFC 8601 §2.2). */
+function pvalue(v: string): string {
+  return /^[A-Za-z0-9!#$%&'*+\-.^_`{|}~@]+$/.test(v) ? v : `"${v.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
+}
+
+/** The reason as an RFC 8601 reason= value (one line, printable). */
+function reasonText(r: string): string {
+  return pvalue(r.replace(/[\r\n\t]+/g, " ").replace(/[^\x20-\x7e]/g, "?"));
+}
+
+/**
+ * The `Authentication-Results:` field (without CRLF, one result per line, folded) for DKIM and
+ * DomainKeys outcomes. No signature of either kind gives `dkim=none`. DomainKeys results use the
+ * `domainkeys` method (RFC 8601 §2.7.5 registry) with header.d and header.s.
+ */
+export function authenticationResults(
+  authservId: string,
+  dkim: readonly DkimOutcome[],
+  domainKeys: readonly DomainKeysOutcomeLike[] = [],
+): string {
+  const items: string[] = [];
+  for (const o of dkim) {
+    const props = [`dkim=${o.result}`];
+    if (o.result !== "pass") props.push(`reason=${reasonText(o.reason)}`);
+    if (o.domain) props.push(`header.d=${pvalue(o.domain)}`);
+    if (o.identity) props.push(`header.i=${pvalue(o.identity)}`);
+    if (o.selector) props.push(`header.s=${pvalue(o.selector)}`);
+    if (o.algorithm) props.push(`header.a=${pvalue(o.algorithm)}`);
+    if (o.bPrefix) props.push(`header.b=${pvalue(o.bPrefix)}`);
+    items.push(props.join(" "));
+  }
+  for (const o of domainKeys) {
+    const props = [`domainkeys=${o.result}`];
+    if (o.result !== "pass") props.push(`reason=${reasonText(o.reason)}`);
+    if (o.domain) props.push(`header.d=${pvalue(o.domain)}`);
+    if (o.selector) props.push(`header.s=${pvalue(o.selector)}`);
+    items.push(props.join(" "));
+  }
+  if (items.length === 0) items.push("dkim=none");
+  return `Authentication-Results: ${authservId};\r\n\t${items.join(";\r\n\t")}`;
+}

@@ -1,0 +1,97 @@
+/**
+ * Signing a message read as a stream: one pass computes every signature (DKIM, and DomainKeys
+ * through src/domainkeys when asked); the caller then writes the fields above the original bytes.
+ */
+import type { KeyObject } from "node:crypto";
+import { createDomainKeysSigner } from "../domainkeys/index.js";
+import { createMessageReader, type LineEnding, type MessageProblem } from "../message/message-reader.js";
+import {
+  createDkimSigner,
+  signedHeaderList,
+  signingKeyProblem,
+  type DkimSignOptions,
+  type DkimSigner,
+} from "./sign.js";
+
+/** One DKIM signature to make: the signer options, with h= chosen from the message. */
+export type DkimSignRequest = Omit<DkimSignOptions, "signedHeaders"> & {
+  /** Fields to sign (default: RFC 6376 §5.4.1's list); From is always added. */
+  headers?: readonly string[];
+  /** Over-sign (default true): see signedHeaderList. */
+  oversign: boolean;
+  /** Set by {@link prepareSignRequest}: the key was checked once for many messages. */
+  keyChecked?: boolean;
+};
+
+/**
+ * Checks a request's key once (type matches a=, RSA >= 1024 bits) so that signing many messages
+ * with it skips the check. Throws a RangeError with the problem.
+ */
+export function prepareSignRequest(r: DkimSignRequest): DkimSignRequest {
+  const problem = signingKeyProblem(r.privateKey, r.algorithm);
+  if (problem) throw new RangeError(problem);
+  return { ...r, keyChecked: true };
+}
+
+/** A DomainKeys signature to make (RFC 4870; src/domainkeys contract). */
+export interface DomainKeysSignRequest {
+  domain: string;
+  selector: string;
+  privateKey: KeyObject;
+  method: "simple" | "nofws";
+  headers?: string[];
+}
+
+/** The new header fields (CRLF folding, no final CRLF), in the order to prepend them. */
+export type SignMessageResult =
+  | { kind: "ok"; fields: string[]; lineEnding: LineEnding; signedHeaders: string[][] }
+  | { kind: "problem"; problem: MessageProblem };
+
+/**
+ * Reads `input` once and returns the DKIM-Signature fields (in request order) followed by the
+ * DomainKey-Signature field, if any. The fields go above the message's first line: a DomainKeys
+ * signature covers only the fields below it (RFC 4870 §3.3), and DKIM's h= never lists either.
+ * Throws a RangeError for impossible options (see createDkimSigner); returns message problems.
+ */
+export async function signMessage(
+  input: AsyncIterable<Buffer> | Iterable<Buffer>,
+  dkim: readonly DkimSignRequest[],
+  domainKeys?: DomainKeysSignRequest,
+): Promise<SignMessageResult> {
+  const signers: DkimSigner[] = [];
+  const lists: string[][] = [];
+  let dk: ReturnType<typeof createDomainKeysSigner> | null = null;
+  let lineEnding: LineEnding = "CRLF";
+  let setupError: unknown = null;
+  const reader = createMessageReader({
+    head(h) {
+      lineEnding = h.lineEnding;
+      try {
+        for (const r of dkim) {
+          const { headers, oversign, keyChecked, ...rest } = r;
+          const list = signedHeaderList(h.fields, { headers, oversign });
+          lists.push(list);
+          signers.push(createDkimSigner({ ...rest, signedHeaders: list }, h.fields, keyChecked === true));
+        }
+        if (domainKeys) dk = createDomainKeysSigner(domainKeys, h.fields);
+      } catch (err) {
+        setupError = err;
+      }
+    },
+    body(chunk) {
+      for (const s of signers) s.update(chunk);
+      dk?.update(chunk);
+    },
+  });
+  for await (const chunk of input) {
+    const problem = reader.push(chunk);
+    if (problem) return { kind: "problem", problem };
+    if (setupError) throw setupError;
+  }
+  const problem = reader.end();
+  if (problem) return { kind: "problem", problem };
+  if (setupError) throw setupError;
+  const fields = signers.map((s) => s.finish());
+  if (dk) fields.push((dk as ReturnType<typeof createDomainKeysSigner>).finish());
+  return { kind: "ok", fields, lineEnding, signedHeaders: lists };
+}

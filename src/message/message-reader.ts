@@ -1,0 +1,173 @@
+/**
+ * Incremental message reader: splits a byte stream into the header block and the body (RFC 5322
+ * §2.1: header fields, an empty line, the body) without ever holding the body. Bare LF line ends
+ * are read as CRLF, once, here (files from Maildir, mbox and editors use LF); a CR already before
+ * an LF is kept, and a lone CR is data.
+ */
+import { parseHeaderFields, type HeaderField, type HeaderProblem } from "./header-fields.js";
+
+const CR = 0x0d;
+const LF = 0x0a;
+const CRLF = Buffer.from("\r\n");
+
+/** Largest header block accepted (1 MiB); more than that is not a message. */
+export const MAX_HEADER_BYTES = 1024 * 1024;
+
+/** The line-ending convention of the input, decided by its first line end. */
+export type LineEnding = "CRLF" | "LF";
+
+/** Why the input is not a message. */
+export type MessageProblem =
+  | { kind: "empty" }
+  | { kind: "header-too-large"; limit: number }
+  | { kind: "binary"; offset: number }
+  | { kind: "header"; problem: HeaderProblem };
+
+/** What the reader reports once the header block is complete. */
+export interface MessageHead {
+  fields: HeaderField[];
+  /** The input's line-ending convention (signed output keeps it). */
+  lineEnding: LineEnding;
+  /** Whether there was an empty line after the header block. */
+  hasSeparator: boolean;
+}
+
+/** Callbacks of {@link createMessageReader}. */
+export interface MessageSink {
+  /** Called once, when the header block is complete (before any body chunk). */
+  head(head: MessageHead): void;
+  /** Called with each CRLF-normalised body chunk, in order; the chunks together are the body. */
+  body(chunk: Buffer): void;
+}
+
+/** An incremental reader: push the raw bytes in any pieces, then call `end`. */
+export interface MessageReader {
+  /** Feeds raw bytes. Returns a problem (and ignores further input) when the header is not valid. */
+  push(chunk: Buffer): MessageProblem | null;
+  /** Ends the input; returns a problem when the message is empty or its header is not valid. */
+  end(): MessageProblem | null;
+}
+
+/** Converts bare LFs to CRLF in a stream; `lastWasCr` carries across chunk boundaries. */
+function normaliser(): (chunk: Buffer) => Buffer {
+  let lastWasCr = false;
+  return (chunk) => {
+    let count = 0;
+    let prevCr = lastWasCr;
+    for (let i = chunk.indexOf(LF); i >= 0; i = chunk.indexOf(LF, i + 1)) {
+      const before = i === 0 ? prevCr : chunk[i - 1] === CR;
+      if (!before) count++;
+    }
+    if (chunk.length > 0) lastWasCr = chunk[chunk.length - 1] === CR;
+    if (count === 0) return chunk;
+    const out = Buffer.allocUnsafe(chunk.length + count);
+    let j = 0;
+    let from = 0;
+    for (let i = chunk.indexOf(LF); i >= 0; i = chunk.indexOf(LF, i + 1)) {
+      const before = i === 0 ? prevCr : chunk[i - 1] === CR;
+      if (before) continue;
+      j += chunk.copy(out, j, from, i);
+      out[j++] = CR;
+      from = i;
+    }
+    chunk.copy(out, j, from);
+    prevCr = false;
+    return out;
+  };
+}
+
+/**
+ * Creates a reader that reports the header fields once (through `sink.head`) and then streams the
+ * body (through `sink.body`). The header is at most {@link MAX_HEADER_BYTES}; NUL bytes in it mean
+ * binary input. A message without an empty line is all header (RFC 5322 allows an absent body);
+ * an input that ends inside the header is read the same way. It does not interpret MIME.
+ */
+export function createMessageReader(sink: MessageSink): MessageReader {
+  const normalise = normaliser();
+  let headParts: Buffer[] = [];
+  let headLen = 0;
+  let lineEnding: LineEnding | null = null;
+  let inBody = false;
+  let lastRawByte = -1;
+  let failed: MessageProblem | null = null;
+
+  const finishHead = (block: Buffer, hasSeparator: boolean): MessageProblem | null => {
+    const nul = block.indexOf(0);
+    if (nul >= 0) return { kind: "binary", offset: nul };
+    const parsed = parseHeaderFields(block);
+    if ("problem" in parsed) return { kind: "header", problem: parsed.problem };
+    sink.head({ fields: parsed.fields, lineEnding: lineEnding ?? "CRLF", hasSeparator });
+    inBody = true;
+    return null;
+  };
+
+  const push = (raw: Buffer): MessageProblem | null => {
+    if (failed) return failed;
+    if (lineEnding === null) {
+      const lf = raw.indexOf(LF);
+      if (lf >= 0) {
+        const prevCr = lf > 0 ? raw[lf - 1] === CR : lastRawByte === CR;
+        lineEnding = prevCr ? "CRLF" : "LF";
+      }
+    }
+    if (raw.length > 0) lastRawByte = raw[raw.length - 1]!;
+    const chunk = normalise(raw);
+    if (inBody) {
+      if (chunk.length > 0) sink.body(chunk);
+      return null;
+    }
+    headParts.push(chunk);
+    const before = headLen;
+    headLen += chunk.length;
+    const all = headParts.length === 1 ? chunk : Buffer.concat(headParts, headLen);
+    headParts = [all];
+    // The separator is CRLF CRLF, or a CRLF at the very start (no header fields at all).
+    const searchFrom = Math.max(0, before - 3);
+    let sep = all.subarray(0, 2).equals(CRLF) ? 0 : all.indexOf("\r\n\r\n", searchFrom);
+    if (sep > 0) sep += 2;
+    if (sep < 0) {
+      if (headLen > MAX_HEADER_BYTES) failed = { kind: "header-too-large", limit: MAX_HEADER_BYTES };
+      return failed;
+    }
+    const block = all.subarray(0, sep);
+    const bodyStart = sep + 2;
+    failed = finishHead(block, true);
+    if (failed) return failed;
+    headParts = [];
+    if (bodyStart < all.length) sink.body(all.subarray(bodyStart));
+    return null;
+  };
+
+  const end = (): MessageProblem | null => {
+    if (failed) return failed;
+    if (inBody) return null;
+    if (headLen === 0) return (failed = { kind: "empty" });
+    const all = headParts[0]!;
+    failed = finishHead(all, false);
+    return failed;
+  };
+
+  return { push, end };
+}
+
+/** One line describing a message problem, for the CLI. */
+export function describeMessageProblem(p: MessageProblem): string {
+  switch (p.kind) {
+    case "empty":
+      return "the input is empty (no header fields)";
+    case "header-too-large":
+      return `no end of the header block in the first ${p.limit} bytes (is this a message?)`;
+    case "binary":
+      return `the header block contains a NUL byte at offset ${p.offset} (binary data, not a message)`;
+    case "header":
+      return p.problem.kind === "no-colon"
+        ? `header line ${p.problem.line} is not a "Name: value" field (missing header/body separator?)`
+        : "the message starts with a continuation line (white space), not a header field";
+    default:
+      return assertNever(p);
+  }
+}
+
+function assertNever(x: never): never {
+  throw new Error(`unexpected ${JSON.stringify(x)}`);
+}

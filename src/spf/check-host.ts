@@ -1,0 +1,271 @@
+/** RFC 7208 check_host(): record lookup and selection, term evaluation, include/redirect, exp=. */
+
+import { domainNameProblem } from "../dns/names.js";
+import type { Resolver } from "../dns/resolver.js";
+import { checkDns } from "./check-dns.js";
+import {
+  countLookup,
+  dnsFailure,
+  MAX_DNS_LOOKUPS,
+  MAX_VOID_LOOKUPS,
+  queryableName,
+  SpfAbort,
+  type CheckState,
+  type SpfTraceEvent,
+} from "./check-state.js";
+import { explain } from "./explanation.js";
+import { formatIp, parseClientIp } from "./ip-address.js";
+import { expandDomainSpec, isSameOrSubdomain, matchMechanism, validatedNames } from "./mechanisms.js";
+import { parseSpfRecord } from "./parser.js";
+import { selectSpfRecord } from "./select.js";
+import { QUALIFIER_RESULT, type SpfOutcome, type TermRef } from "./types.js";
+
+/** Inputs of check_host() (RFC 7208 §4.1). */
+export interface CheckHostOptions {
+  /** `<ip>`: the SMTP client's address. An IPv4-mapped IPv6 address is treated as IPv4. */
+  ip: string;
+  /** `<domain>`: the domain whose record is evaluated first. */
+  domain: string;
+  /** `<sender>`: the identity, local-part@domain (for %{s}, %{l}, %{o}). */
+  sender: string;
+  /** The HELO/EHLO name (for %{h}). */
+  helo: string;
+  /** DNS. Required: the core never falls back to live DNS. */
+  resolver: Resolver;
+  /** The receiving host's name for %{r} in explanations ("unknown" if absent). */
+  receiver?: string;
+  /** The clock for %{t}. */
+  now?: () => Date;
+  /** Void-lookup limit (RFC 7208 §4.6.4 default 2). */
+  voidLimit?: number;
+  /** DNS-querying term limit (RFC 7208 §4.6.4: 10). */
+  lookupLimit?: number;
+  /** Overall time for the DNS of one check, in ms (default 20 000, RFC 7208 §4.6.4). */
+  timeBudgetMs?: number;
+  /** Explanation used when a fail has no usable exp= (RFC 7208 §6.2). */
+  defaultExplanation?: string;
+  /** Receives each evaluation step (for --trace). */
+  trace?: (event: SpfTraceEvent) => void;
+}
+
+type Evaluated =
+  | {
+      result: "pass" | "fail" | "softfail" | "neutral";
+      matched: TermRef | null;
+      explanation?: string;
+      domain: string;
+    }
+  | { result: "none"; why: "no-record" | "nxdomain" | "invalid-domain"; detail: string; domain: string };
+
+function sender(opts: CheckHostOptions): { localPart: string; senderDomain: string; full: string } {
+  const at = opts.sender.lastIndexOf("@");
+  const local = at < 0 ? "" : opts.sender.slice(0, at);
+  const dom = at < 0 ? opts.sender : opts.sender.slice(at + 1);
+  const localPart = local === "" ? "postmaster" : local; // RFC 7208 §4.3
+  return { localPart, senderDomain: dom, full: `${localPart}@${dom}` };
+}
+
+/**
+ * Evaluates SPF for one identity (RFC 7208 §4). Always returns an outcome: DNS trouble is
+ * `temperror`, record or limit trouble is `permerror`, never an exception (a bad `ip` gives
+ * permerror with code SYNTAX). Does not query type-99 SPF records. Each (type, name) is asked
+ * at most once per call.
+ */
+export async function checkHost(opts: CheckHostOptions): Promise<SpfOutcome> {
+  const domain = opts.domain.replace(/\.$/, "");
+  const ip = parseClientIp(opts.ip);
+  if (!ip) {
+    return {
+      result: "permerror",
+      code: "SYNTAX",
+      detail: `"${opts.ip}" is not an IP address`,
+      domain,
+      lookups: 0,
+      voidLookups: 0,
+    };
+  }
+  let state: CheckState | null = null;
+  const emit = (kind: SpfTraceEvent["kind"], text: string): void => {
+    if (opts.trace && state) {
+      opts.trace({ depth: state.depth, kind, text, lookups: state.lookups, voidLookups: state.voids });
+    }
+  };
+  const dns = checkDns(opts.resolver, opts.timeBudgetMs ?? 20_000, (q) =>
+    emit("dns", `${q.type} ${q.name} -> ${q.answer}`),
+  );
+  const who = sender(opts);
+  const s: CheckState = {
+    ip,
+    dns,
+    lookups: 0,
+    voids: 0,
+    lookupLimit: opts.lookupLimit ?? MAX_DNS_LOOKUPS,
+    voidLimit: opts.voidLimit ?? MAX_VOID_LOOKUPS,
+    depth: 0,
+    macro: {
+      sender: who.full,
+      localPart: who.localPart,
+      senderDomain: who.senderDomain,
+      ip,
+      helo: opts.helo,
+      receiver: opts.receiver ?? "unknown",
+      timestamp: Math.floor((opts.now ? opts.now() : new Date()).getTime() / 1000),
+      validatedName: async (d) => pickValidatedName(s, d),
+    },
+    emit,
+  };
+  state = s;
+  const counts = () => ({ lookups: Math.min(s.lookups, s.lookupLimit + 1), voidLookups: s.voids });
+  try {
+    const r = await evaluate(s, domain, true, opts.defaultExplanation ?? defaultExplanation(opts, ip));
+    return { ...r, ...counts() } as SpfOutcome;
+  } catch (err) {
+    if (err instanceof SpfAbort) return { ...err.outcome, domain, ...counts() };
+    throw err;
+  } finally {
+    dns.close();
+  }
+}
+
+function defaultExplanation(opts: CheckHostOptions, ip: ReturnType<typeof parseClientIp>): string {
+  return `${opts.domain} does not designate ${ip ? formatIp(ip) : opts.ip} as a permitted sender`;
+}
+
+/** The `%{p}` value: a validated name equal to or under the current domain if any, else any, else "unknown" (RFC 7208 §7.3). */
+async function pickValidatedName(state: CheckState, d: string): Promise<string> {
+  const names = await validatedNames(state, null);
+  return (
+    names.find((n) => n.toLowerCase() === d.toLowerCase()) ??
+    names.find((n) => isSameOrSubdomain(n, d)) ??
+    names[0] ??
+    "unknown"
+  );
+}
+
+async function fetchRecord(
+  state: CheckState,
+  domain: string,
+): Promise<Extract<Evaluated, { result: "none" }> | { text: string }> {
+  const problem = domainNameProblem(domain);
+  if (problem) return { result: "none", why: "invalid-domain", detail: `"${domain}" ${problem}`, domain };
+  const answer = await state.dns.txt(domain);
+  if (answer.kind === "error") dnsFailure(`TXT ${domain}`, answer.detail);
+  if (answer.kind === "nxdomain")
+    return { result: "none", why: "nxdomain", detail: `${domain} does not exist`, domain };
+  const sel = selectSpfRecord(answer.kind === "ok" ? answer.records : []);
+  if (sel.kind === "none")
+    return { result: "none", why: "no-record", detail: `${domain} has no SPF record`, domain };
+  if (sel.kind === "multiple") {
+    throw new SpfAbort({
+      result: "permerror",
+      code: "MULTIPLE_RECORDS",
+      detail: `${domain} has ${sel.records.length} SPF records; exactly one is allowed (RFC 7208 §4.5)`,
+    });
+  }
+  return { text: sel.record };
+}
+
+/** Evaluates the record of `domain` (RFC 7208 §4.4-§4.7). `top` selects whether exp= is evaluated. */
+async function evaluate(
+  state: CheckState,
+  domain: string,
+  top: boolean,
+  defaultExp: string,
+): Promise<Evaluated> {
+  const fetched = await fetchRecord(state, domain);
+  if ("result" in fetched) {
+    state.emit("result", `${fetched.result}: ${fetched.detail}`);
+    return fetched;
+  }
+  state.emit("record", `${domain}: "${fetched.text}"`);
+  const parsed = parseSpfRecord(fetched.text);
+  if (!parsed.ok) {
+    const t = parsed.error.term;
+    throw new SpfAbort({
+      result: "permerror",
+      code: "SYNTAX",
+      detail: `syntax error in the record of ${domain}: ${parsed.error.problem}`,
+      ...(t ? { term: { domain, term: t.text, record: fetched.text, start: t.start, end: t.end } } : {}),
+    });
+  }
+  const record = parsed.record;
+  const refOf = (t: { text: string; start: number; end: number }): TermRef => ({
+    domain,
+    term: t.text,
+    record: record.text,
+    start: t.start,
+    end: t.end,
+  });
+  for (const term of record.terms) {
+    if (term.type !== "directive") continue;
+    const ref = refOf(term);
+    const m = term.mechanism;
+    state.emit("term", `${term.text}`);
+    let matched: boolean;
+    if (m.kind === "all") matched = true;
+    else if (m.kind === "include") matched = await include(state, domain, m.domainSpec, ref, defaultExp);
+    else matched = await matchMechanism(state, m, domain, ref);
+    if (!matched) {
+      state.emit("note", `${term.text}: no match`);
+      continue;
+    }
+    const result = QUALIFIER_RESULT[term.qualifier];
+    state.emit("result", `${term.text} matched: ${result}`);
+    const out: Evaluated = { result, matched: ref, domain };
+    if (result === "fail" && top) out.explanation = await explain(state, record, domain, defaultExp);
+    return out;
+  }
+  if (record.redirect) {
+    const ref = refOf(record.redirect);
+    state.emit("term", record.redirect.text);
+    countLookup(state, ref);
+    const target = await expandDomainSpec(state, record.redirect.value, domain);
+    state.depth++;
+    const r = queryableName(target)
+      ? await evaluate(state, target, top, defaultExp)
+      : ({
+          result: "none",
+          why: "invalid-domain",
+          detail: `"${target}" is not a domain name`,
+          domain: target,
+        } as const);
+    state.depth--;
+    if (r.result === "none") {
+      throw new SpfAbort({
+        result: "permerror",
+        code: "REDIRECT_NONE",
+        detail: `redirect=${target}: ${r.detail} (RFC 7208 §6.1)`,
+        term: ref,
+      });
+    }
+    return r;
+  }
+  state.emit("result", "no term matched: neutral (RFC 7208 §4.7)");
+  return { result: "neutral", matched: null, domain };
+}
+
+async function include(
+  state: CheckState,
+  domain: string,
+  spec: string,
+  ref: TermRef,
+  defaultExp: string,
+): Promise<boolean> {
+  countLookup(state, ref);
+  const target = await expandDomainSpec(state, spec, domain);
+  state.depth++;
+  const r = queryableName(target)
+    ? await evaluate(state, target, false, defaultExp)
+    : ({ result: "none", why: "invalid-domain", detail: `"${target}" is not a domain name` } as const);
+  state.depth--;
+  // RFC 7208 §5.2: pass matches; fail, softfail, neutral do not; none is a permerror.
+  if (r.result === "none") {
+    throw new SpfAbort({
+      result: "permerror",
+      code: "INCLUDE_NONE",
+      detail: `include:${target}: ${r.detail} (RFC 7208 §5.2)`,
+      term: ref,
+    });
+  }
+  return r.result === "pass";
+}

@@ -1,0 +1,89 @@
+/** The mutable state of one check_host() run (counts, DNS view, trace) and the errors that end it. */
+
+import type { CheckDns } from "./check-dns.js";
+import type { IpAddress } from "./ip-address.js";
+import type { MacroValues } from "./macro.js";
+import type { SpfErrorCode, TermRef } from "./types.js";
+
+/** RFC 7208 §4.6.4: at most 10 DNS-querying terms per check. */
+export const MAX_DNS_LOOKUPS = 10;
+/** RFC 7208 §4.6.4: void lookups SHOULD be limited to two (configurable; two is the default). */
+export const MAX_VOID_LOOKUPS = 2;
+/** RFC 7208 §4.6.4: an mx term may look at no more than 10 MX names. */
+export const MAX_MX_NAMES = 10;
+/** RFC 7208 §4.6.4: at most 10 PTR names are checked by ptr and %{p}. */
+export const MAX_PTR_NAMES = 10;
+
+/** One step of an evaluation, for `--trace`. Never parsed: only shown. */
+export interface SpfTraceEvent {
+  /** Nesting: 0 for the checked domain, +1 per include/redirect. */
+  depth: number;
+  kind: "record" | "term" | "dns" | "result" | "note";
+  text: string;
+  /** Running counts after this step. */
+  lookups: number;
+  voidLookups: number;
+}
+
+/** Per-check state. Lives for one check only. */
+export interface CheckState {
+  ip: IpAddress;
+  dns: CheckDns;
+  lookups: number;
+  voids: number;
+  lookupLimit: number;
+  voidLimit: number;
+  depth: number;
+  /** Macro values that do not change with the current domain. */
+  macro: Omit<MacroValues, "domain">;
+  emit: (kind: SpfTraceEvent["kind"], text: string) => void;
+}
+
+/** A temperror or permerror that ends the whole check (RFC 7208 §4.6.4, §5, §6). Internal only. */
+export class SpfAbort extends Error {
+  constructor(
+    readonly outcome:
+      | { result: "temperror"; detail: string }
+      | { result: "permerror"; code: SpfErrorCode; detail: string; term?: TermRef },
+  ) {
+    super(outcome.detail);
+  }
+}
+
+/** Counts a DNS-querying term; permerror once the limit is passed (RFC 7208 §4.6.4). */
+export function countLookup(state: CheckState, term: TermRef): void {
+  state.lookups++;
+  if (state.lookups > state.lookupLimit) {
+    throw new SpfAbort({
+      result: "permerror",
+      code: "LOOKUP_LIMIT",
+      detail: `more than ${state.lookupLimit} DNS-querying terms (RFC 7208 §4.6.4); "${term.term}" in ${term.domain} is number ${state.lookups}`,
+      term,
+    });
+  }
+}
+
+/** Counts a void lookup (NXDOMAIN or no records); permerror once the limit is passed. */
+export function countVoid(state: CheckState, term: TermRef, what: string): void {
+  state.voids++;
+  state.emit("note", `void lookup ${state.voids}/${state.voidLimit}: ${what}`);
+  if (state.voids > state.voidLimit) {
+    throw new SpfAbort({
+      result: "permerror",
+      code: "VOID_LIMIT",
+      detail: `more than ${state.voidLimit} void DNS lookups (RFC 7208 §4.6.4); the last was ${what} for "${term.term}" in ${term.domain}`,
+      term,
+    });
+  }
+}
+
+/** Ends the check with temperror for a DNS failure (RFC 7208 §5: any RCODE other than 0 or 3, or a timeout). */
+export function dnsFailure(what: string, detail: string): never {
+  throw new SpfAbort({ result: "temperror", detail: `DNS failure for ${what}: ${detail}` });
+}
+
+/** Whether `name` can be sent as a query (non-empty labels of at most 63 characters, at most 253 in all). */
+export function queryableName(name: string): boolean {
+  if (name.length === 0 || name.length > 253) return false;
+  return name.split(".").every((l) => l.length > 0 && l.length <= 63);
+}

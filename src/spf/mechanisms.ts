@@ -1,0 +1,185 @@
+/** Evaluation of the a, mx, ptr, ip4, ip6 and exists mechanisms (RFC 7208 §5). */
+
+import type { DnsAnswer } from "../dns/resolver.js";
+import {
+  countLookup,
+  countVoid,
+  dnsFailure,
+  MAX_MX_NAMES,
+  MAX_PTR_NAMES,
+  queryableName,
+  type CheckState,
+  SpfAbort,
+} from "./check-state.js";
+import { formatIp, parseClientIp, samePrefix } from "./ip-address.js";
+import { expandTokens, fitDomainName, parseMacroString } from "./macro.js";
+import type { Mechanism, TermRef } from "./types.js";
+
+/** Expands a domain-spec (already syntax-checked by the parser) for the current domain. */
+export async function expandDomainSpec(state: CheckState, spec: string, domain: string): Promise<string> {
+  const parsed = parseMacroString(spec, "domain");
+  if ("problem" in parsed) {
+    throw new SpfAbort({ result: "permerror", code: "BAD_MACRO", detail: parsed.problem });
+  }
+  const name = fitDomainName(await expandTokens(parsed.tokens, { ...state.macro, domain }));
+  if (name !== spec) state.emit("note", `"${spec}" expands to "${name}"`);
+  return name;
+}
+
+/** A or AAAA answer for `name`, whichever matches the client's IP version (RFC 7208 §5.3). */
+function addressQuery(state: CheckState, name: string): Promise<DnsAnswer<string>> {
+  return state.ip.version === 4 ? state.dns.a(name) : state.dns.aaaa(name);
+}
+
+function isVoid<T>(a: DnsAnswer<T>): boolean {
+  return a.kind === "nxdomain" || a.kind === "nodata" || (a.kind === "ok" && a.records.length === 0);
+}
+
+/** Whether any address of `records` is in the client's network with the given prefix lengths. */
+function anyInNetwork(
+  state: CheckState,
+  records: readonly string[],
+  cidr4: number | null,
+  cidr6: number | null,
+): boolean {
+  const prefix = state.ip.version === 4 ? (cidr4 ?? 32) : (cidr6 ?? 128);
+  return records.some((r) => {
+    const addr = parseClientIp(r);
+    return (
+      addr !== null && addr.version === state.ip.version && samePrefix(addr.bytes, state.ip.bytes, prefix)
+    );
+  });
+}
+
+async function matchA(
+  state: CheckState,
+  name: string,
+  m: { cidr4: number | null; cidr6: number | null },
+  ref: TermRef,
+) {
+  if (!queryableName(name)) {
+    countVoid(state, ref, `"${name}" is not a usable DNS name`);
+    return false;
+  }
+  const answer = await addressQuery(state, name);
+  if (answer.kind === "error") dnsFailure(`${state.ip.version === 4 ? "A" : "AAAA"} ${name}`, answer.detail);
+  if (isVoid(answer)) {
+    countVoid(state, ref, `${state.ip.version === 4 ? "A" : "AAAA"} ${name}`);
+    return false;
+  }
+  return answer.kind === "ok" && anyInNetwork(state, answer.records, m.cidr4, m.cidr6);
+}
+
+async function matchMx(
+  state: CheckState,
+  name: string,
+  m: { cidr4: number | null; cidr6: number | null },
+  ref: TermRef,
+) {
+  if (!queryableName(name)) {
+    countVoid(state, ref, `"${name}" is not a usable DNS name`);
+    return false;
+  }
+  const answer = await state.dns.mx(name);
+  if (answer.kind === "error") dnsFailure(`MX ${name}`, answer.detail);
+  if (answer.kind !== "ok" || answer.records.length === 0) {
+    countVoid(state, ref, `MX ${name}`);
+    return false;
+  }
+  if (answer.records.length > MAX_MX_NAMES) {
+    throw new SpfAbort({
+      result: "permerror",
+      code: "MX_LIMIT",
+      detail: `${name} has ${answer.records.length} MX records; an mx term may look up at most ${MAX_MX_NAMES} (RFC 7208 §4.6.4)`,
+      term: ref,
+    });
+  }
+  const hosts = [...answer.records].sort((x, y) => x.preference - y.preference);
+  for (const mx of hosts) {
+    const host = fitDomainName(mx.exchange);
+    if (!queryableName(host)) continue; // null MX "." (RFC 7505) or junk: nothing to match
+    // The address lookups of an mx term do not count toward the 10 (RFC 7208 §4.6.4), nor as void.
+    const addrs = await addressQuery(state, host);
+    if (addrs.kind === "error") dnsFailure(`${state.ip.version === 4 ? "A" : "AAAA"} ${host}`, addrs.detail);
+    if (addrs.kind === "ok" && anyInNetwork(state, addrs.records, m.cidr4, m.cidr6)) return true;
+  }
+  return false;
+}
+
+/**
+ * The validated names of the client IP (RFC 7208 §5.5): PTR names (at most 10) whose A/AAAA
+ * records include the IP. A PTR lookup failure gives an empty list; failed forward lookups skip
+ * that name. `ref` is given for the ptr mechanism, whose void PTR answer counts as a void lookup.
+ */
+export async function validatedNames(state: CheckState, ref: TermRef | null): Promise<string[]> {
+  const text = formatIp(state.ip);
+  const answer = await state.dns.ptr(text);
+  if (answer.kind === "error") return [];
+  if (isVoid(answer)) {
+    if (ref) countVoid(state, ref, `PTR ${text}`);
+    return [];
+  }
+  const names = answer.kind === "ok" ? answer.records.slice(0, MAX_PTR_NAMES) : [];
+  const out: string[] = [];
+  for (const raw of names) {
+    const name = fitDomainName(raw);
+    if (!queryableName(name)) continue;
+    const addrs = await addressQuery(state, name);
+    if (addrs.kind === "ok" && anyInNetwork(state, addrs.records, null, null)) out.push(name);
+  }
+  return out;
+}
+
+/** Whether `name` is `target` or a subdomain of it, ignoring case. */
+export function isSameOrSubdomain(name: string, target: string): boolean {
+  const n = name.toLowerCase();
+  const t = target.toLowerCase();
+  return n === t || n.endsWith(`.${t}`);
+}
+
+/**
+ * Whether mechanism `m` (not include/all) matches. Counts DNS-querying terms and void lookups;
+ * throws SpfAbort for temperror/permerror.
+ */
+export async function matchMechanism(
+  state: CheckState,
+  m: Exclude<Mechanism, { kind: "include" } | { kind: "all" }>,
+  domain: string,
+  ref: TermRef,
+): Promise<boolean> {
+  switch (m.kind) {
+    case "ip4":
+    case "ip6":
+      return (
+        (m.kind === "ip4") === (state.ip.version === 4) &&
+        samePrefix(m.network.bytes, state.ip.bytes, m.network.prefix)
+      );
+    case "a":
+    case "mx": {
+      countLookup(state, ref);
+      const name = m.domainSpec === null ? domain : await expandDomainSpec(state, m.domainSpec, domain);
+      return m.kind === "a" ? matchA(state, name, m, ref) : matchMx(state, name, m, ref);
+    }
+    case "ptr": {
+      countLookup(state, ref);
+      const target = m.domainSpec === null ? domain : await expandDomainSpec(state, m.domainSpec, domain);
+      const names = await validatedNames(state, ref);
+      return names.some((n) => isSameOrSubdomain(n, target));
+    }
+    case "exists": {
+      countLookup(state, ref);
+      const name = await expandDomainSpec(state, m.domainSpec, domain);
+      if (!queryableName(name)) {
+        countVoid(state, ref, `"${name}" is not a usable DNS name`);
+        return false;
+      }
+      const answer = await state.dns.a(name); // always A, whatever the client's IP version (RFC 7208 §5.7)
+      if (answer.kind === "error") dnsFailure(`A ${name}`, answer.detail);
+      if (isVoid(answer)) {
+        countVoid(state, ref, `A ${name}`);
+        return false;
+      }
+      return true;
+    }
+  }
+}
