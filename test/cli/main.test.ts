@@ -1,3 +1,6 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "@jest/globals";
 import { runCli } from "../helpers/cli.js";
 
@@ -20,5 +23,46 @@ describe("spfdk main", () => {
   it("exits 2 for an unknown command", async () => {
     const r = await runCli(["frobnicate"]);
     expect(r.code).toBe(2);
+  });
+});
+
+describe("colour, verbosity and internal errors", () => {
+  const tmp = () => mkdtempSync(join(tmpdir(), "spfdk-main-"));
+  const args = (dir: string) => [
+    "keygen",
+    "--domain",
+    "example.com",
+    "--selector",
+    "s",
+    "--type",
+    "ed25519",
+    "--out",
+    dir,
+  ];
+
+  it("colours output on a terminal", async () => {
+    const r = await runCli(args(tmp()), { isTTY: { stdin: true, stdout: true } });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/\x1b\[/);
+  });
+  it.each([
+    ["NO_COLOR", [], { NO_COLOR: "1" }],
+    ["--no-color", ["--no-color"], {}],
+  ])("%s turns colour off on a terminal", async (_label, extra, env) => {
+    const r = await runCli([...args(tmp()), ...extra], { isTTY: { stdin: true, stdout: true }, env });
+    expect(r.code).toBe(0);
+    expect(r.stdout).not.toMatch(/\x1b\[/);
+  });
+  it("an internal error is one line and exit 70; --verbose adds the stack", async () => {
+    const boom = () => {
+      throw new Error("clock exploded");
+    };
+    const quiet = await runCli(args(tmp()), { now: boom });
+    expect(quiet.code).toBe(70);
+    expect(quiet.stderr).toMatch(/^spfdk: internal error: clock exploded \(please report this/);
+    expect(quiet.stderr.trim().split("\n")).toHaveLength(1);
+    const loud = await runCli(["--verbose", ...args(tmp())], { now: boom });
+    expect(loud.code).toBe(70);
+    expect(loud.stderr).toMatch(/\n\s+at /);
   });
 });
