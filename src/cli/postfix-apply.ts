@@ -3,7 +3,7 @@
  * files, computes the edit in the core, validates the edited copy with Postfix in a scratch
  * directory, and only then replaces the originals (timestamped backup first, atomic rename).
  */
-import { promises as fsp } from "node:fs";
+import { constants, promises as fsp } from "node:fs";
 import { userInfo } from "node:os";
 import { join } from "node:path";
 import { applyPlan, removePlan, type ConfigEdit, type ConfigFiles } from "../postfix/edit-config.js";
@@ -11,7 +11,7 @@ import type { Plan } from "../postfix/plan.js";
 import { unifiedDiff } from "../postfix/unified-diff.js";
 import type { CommandContext } from "./deps.js";
 import { CliError, ExitCode } from "./exit-codes.js";
-import { exists, readFileOrFail, writeFileAtomic } from "./files.js";
+import { describeFsError, exists, readFileOrFail, writeFileAtomic } from "./files.js";
 import { renderApplyText, type ApplyReport } from "./postfix-output.js";
 import {
   postfixInstalled,
@@ -84,6 +84,15 @@ async function validate(
 
 async function install(ctx: CommandContext, edit: ConfigEdit, req: ApplyRequest, report: ApplyReport) {
   const now = ctx.now();
+  // Backups, temp files and renames all happen in DIR: check it once, before the first write.
+  try {
+    await fsp.access(req.dir, constants.W_OK);
+  } catch (err) {
+    throw new CliError(
+      ExitCode.Usage,
+      `--postfix-dir: cannot write in ${req.dir} (${describeFsError(err)}); nothing was changed`,
+    );
+  }
   // The transport table first, main.cf (which points at it) next, master.cf last.
   const order = ["transport", "main.cf", "master.cf"];
   for (const f of [...edit.files].sort((a, b) => order.indexOf(a.file) - order.indexOf(b.file))) {

@@ -233,12 +233,27 @@ async function writeSignedStdout(
   body: NodeJS.ReadableStream,
   label: string,
 ): Promise<void> {
-  const write = ctx.writeOut ?? (async (b: Buffer) => ctx.stdout(b.toString("latin1")));
+  const raw = ctx.writeOut ?? (async (b: Buffer) => ctx.stdout(b.toString("latin1")));
+  const write = async (b: Buffer) => {
+    try {
+      await raw(b);
+    } catch (err) {
+      throw new CliError(ExitCode.Usage, `cannot write to standard output: ${describeFsError(err)}`, {
+        cause: err,
+      });
+    }
+  };
   await write(prefix);
-  try {
-    for await (const chunk of body) await write(chunk as Buffer);
-  } catch (err) {
-    throw inputError(label, err);
+  const it = body[Symbol.asyncIterator]();
+  for (;;) {
+    let next: IteratorResult<unknown>;
+    try {
+      next = await it.next();
+    } catch (err) {
+      throw inputError(label, err);
+    }
+    if (next.done) break;
+    await write(next.value as Buffer);
   }
 }
 

@@ -164,7 +164,7 @@ export function createDkimSigner(
         ["d", o.domain],
         ["s", o.selector],
       ]);
-      if (o.identity !== undefined) tags.set("i", o.identity);
+      if (o.identity !== undefined) tags.set("i", encodeDkimQuotedPrintable(o.identity));
       if (o.query) tags.set("q", "dns/txt");
       if (o.timestamp !== undefined) tags.set("t", String(o.timestamp));
       if (o.expiration !== undefined) tags.set("x", String(o.expiration));
@@ -182,6 +182,20 @@ export function createDkimSigner(
       return formatSignatureField(tags, b.toString("base64"), o.layout);
     },
   };
+}
+
+/**
+ * dkim-quoted-printable (RFC 6376 §2.11): octets other than 0x21-0x3A, 0x3C, 0x3E-0x7E become =XX,
+ * so ";" and "=" in i= cannot break the tag-list. Non-ASCII is encoded as its UTF-8 octets.
+ */
+export function encodeDkimQuotedPrintable(s: string): string {
+  return [...Buffer.from(s, "utf8")]
+    .map((b) =>
+      (b >= 0x21 && b <= 0x3a) || b === 0x3c || (b >= 0x3e && b <= 0x7e)
+        ? String.fromCharCode(b)
+        : `=${b.toString(16).toUpperCase().padStart(2, "0")}`,
+    )
+    .join("");
 }
 
 /** A HeaderField for a field we wrote ("Name: value" with CRLF folding). */

@@ -74,14 +74,8 @@ export function formatSignatureField(
   }
   lines.push(line);
   // b= on its own line, its value cut at the width.
-  let bl = " b=";
-  for (const ch of b) {
-    if (bl.length >= width) {
-      lines.push(bl);
-      bl = " ";
-    }
-    bl += ch;
-  }
-  lines.push(bl);
+  const firstRoom = Math.max(1, width - 3);
+  lines.push(` b=${b.slice(0, firstRoom)}`);
+  for (let i = firstRoom; i < b.length; i += width - 1) lines.push(` ${b.slice(i, i + width - 1)}`);
   return lines.join("\r\n");
 }

@@ -68,6 +68,79 @@ export function isSameOrSubdomain(sub: string, domain: string): boolean {
   return a === b || a.endsWith(`.${b}`);
 }
 
+type Get = (name: string) => string | undefined;
+type Checked<T> = T | { tag: string; reason: string };
+const isProblem = <T>(x: Checked<T>): x is { tag: string; reason: string } =>
+  typeof x === "object" && x !== null && "reason" in x && "tag" in x;
+
+/** v= (§3.5: must be "1"; --legacy also takes drafts without v= or with v=0.5), required tags, a=. */
+function checkVersionAndAlgorithm(get: Get, o: ParseSignatureOptions): Checked<(typeof ALGORITHMS)[string]> {
+  const version = get("v") ?? null;
+  if (version === null && !o.legacy) {
+    return { tag: "v", reason: "no v= tag (pre-RFC 4871 draft signature; --legacy accepts it)" };
+  }
+  if (version !== null && version !== "1" && !(o.legacy && version === "0.5")) {
+    return { tag: "v", reason: `unsupported version v=${version}` };
+  }
+  for (const t of ["a", "b", "bh", "d", "h", "s"]) {
+    if (get(t) === undefined) return { tag: t, reason: `required tag ${t}= is missing` };
+  }
+  const name = stripFws(get("a")!);
+  return ALGORITHMS[name] ?? { tag: "a", reason: `unsupported algorithm a=${name}` };
+}
+
+/** c= (§3.5): absent means simple/simple, "relaxed" alone means relaxed/simple. */
+function checkCanonicalization(get: Get): Checked<[Canon, Canon]> {
+  const c = stripFws(get("c") ?? "simple/simple");
+  const parts = c.split("/");
+  const [hc, bc = "simple"] = parts;
+  const ok = (x: string | undefined): x is Canon => x === "simple" || x === "relaxed";
+  if (parts.length > 2 || !ok(hc) || !ok(bc))
+    return { tag: "c", reason: `unsupported canonicalization c=${c}` };
+  return [hc, bc];
+}
+
+/** q= (§3.5): must offer dns/txt (drafts wrote "dns", accepted with --legacy). */
+function checkQuery(get: Get, o: ParseSignatureOptions): Checked<null> {
+  const q = get("q");
+  if (q === undefined) return null;
+  const methods = stripFws(q).split(":");
+  if (methods.includes("dns/txt") || (o.legacy && methods.includes("dns"))) return null;
+  return { tag: "q", reason: `unsupported query method q=${stripFws(q)}` };
+}
+
+/** i= (§3.5): dkim-quoted-printable, default "@d", its domain d= or a subdomain. */
+function checkIdentity(get: Get, domain: string): Checked<string> {
+  const rawI = get("i");
+  const identity = rawI === undefined ? `@${domain}` : decodeDkimQuotedPrintable(rawI);
+  const at = identity.lastIndexOf("@");
+  if (at < 0) return { tag: "i", reason: `i=${identity} has no "@"` };
+  if (!isSameOrSubdomain(identity.slice(at + 1), domain)) {
+    return { tag: "i", reason: `i=${identity} is not in d=${domain} or a subdomain (RFC 6376 §3.5)` };
+  }
+  return identity;
+}
+
+/** l=, t=, x= (§3.5): decimal numbers, x= not before t=. */
+function checkNumbers(
+  get: Get,
+): Checked<{ length: number | null; timestamp: number | null; expiration: number | null }> {
+  const out: Record<string, number | null> = {};
+  for (const t of ["l", "t", "x"]) {
+    const v = get(t);
+    if (v === undefined) out[t] = null;
+    else if (/^\d{1,76}$/.test(stripFws(v))) out[t] = Number(stripFws(v));
+    else return { tag: t, reason: `${t}= is not a number` };
+  }
+  const [length, timestamp, expiration] = [out.l ?? null, out.t ?? null, out.x ?? null];
+  if (timestamp !== null && expiration !== null && expiration < timestamp) {
+    return { tag: "x", reason: `x=${expiration} is before t=${timestamp} (RFC 6376 §3.5)` };
+  }
+  return { length, timestamp, expiration };
+}
+
+const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
+
 /**
  * Parses and checks a DKIM-Signature field. Returns the signature, or the first problem that makes
  * it a permerror: a duplicate or malformed tag, a missing required tag (§3.5: v, a, b, bh, d, h, s),
@@ -82,107 +155,60 @@ export function parseDkimSignature(
   const parsed = parseTagList(text);
   if ("problem" in parsed) {
     const p = parsed.problem;
-    return {
-      problem: {
-        tag: p.kind === "duplicate" ? p.tag : "syntax",
-        reason: p.kind === "duplicate" ? `duplicate tag ${p.tag}=` : `tag-list syntax error: ${p.detail}`,
-        domain: "",
-        selector: "",
-        algorithm: "",
-      },
-    };
+    const tag = p.kind === "duplicate" ? p.tag : "syntax";
+    const reason = p.kind === "duplicate" ? `duplicate tag ${p.tag}=` : `tag-list syntax error: ${p.detail}`;
+    return { problem: { tag, reason, domain: "", selector: "", algorithm: "" } };
   }
-  const get = (n: string) => parsed.get(n);
+  const get: Get = (n) => parsed.get(n);
   const domain = stripFws(get("d") ?? "");
   const selector = stripFws(get("s") ?? "");
-  const algorithmName = stripFws(get("a") ?? "");
-  const fail = (tag: string, reason: string) => ({
-    problem: { tag, reason, domain, selector, algorithm: algorithmName },
-  });
+  const algorithm = stripFws(get("a") ?? "");
+  const fail = (p: { tag: string; reason: string }) => ({ problem: { ...p, domain, selector, algorithm } });
 
-  const version = get("v") ?? null;
-  if (version === null ? !o.legacy : version !== "1" && !(o.legacy && version === "0.5")) {
-    return version === null
-      ? fail("v", "no v= tag (pre-RFC 4871 draft signature; --legacy accepts it)")
-      : fail("v", `unsupported version v=${version}`);
-  }
-  for (const t of ["a", "b", "bh", "d", "h", "s"]) {
-    if (get(t) === undefined) return fail(t, `required tag ${t}= is missing`);
-  }
-  const alg = ALGORITHMS[algorithmName];
-  if (!alg) return fail("a", `unsupported algorithm a=${algorithmName}`);
-  if (domain === "") return fail("d", "d= is empty");
-  if (selector === "") return fail("s", "s= is empty");
-
-  const c = stripFws(get("c") ?? "simple/simple");
-  const [hc, bc = "simple"] = c.split("/", 2); // §3.5: "relaxed" alone means relaxed/simple
-  if (
-    (hc !== "simple" && hc !== "relaxed") ||
-    (bc !== "simple" && bc !== "relaxed") ||
-    c.split("/").length > 2
-  ) {
-    return fail("c", `unsupported canonicalization c=${c}`);
-  }
-  const q = get("q");
-  if (q !== undefined) {
-    const methods = stripFws(q).split(":");
-    if (!methods.includes("dns/txt") && !(o.legacy && methods.includes("dns"))) {
-      return fail("q", `unsupported query method q=${stripFws(q)}`);
-    }
-  }
+  const alg = checkVersionAndAlgorithm(get, o);
+  if (isProblem(alg)) return fail(alg);
+  if (domain === "") return fail({ tag: "d", reason: "d= is empty" });
+  if (selector === "") return fail({ tag: "s", reason: "s= is empty" });
+  const canon = checkCanonicalization(get);
+  if (isProblem(canon)) return fail(canon);
+  const query = checkQuery(get, o);
+  if (isProblem(query)) return fail(query);
   const signedHeaders = get("h")!
     .split(":")
     .map((h) => stripFws(h).toLowerCase())
     .filter((h) => h.length > 0);
-  if (!signedHeaders.includes("from")) return fail("h", "h= does not include From (RFC 6376 §5.4)");
-
-  const rawI = get("i");
-  const identity = rawI === undefined ? `@${domain}` : decodeDkimQuotedPrintable(rawI);
-  const at = identity.lastIndexOf("@");
-  if (at < 0) return fail("i", `i=${identity} has no "@"`);
-  if (!isSameOrSubdomain(identity.slice(at + 1), domain)) {
-    return fail("i", `i=${identity} is not in d=${domain} or a subdomain (RFC 6376 §3.5)`);
-  }
-  const num = (t: string): number | null | "bad" => {
-    const v = get(t);
-    if (v === undefined) return null;
-    const s = stripFws(v);
-    return /^\d{1,76}$/.test(s) ? Number(s) : "bad";
-  };
-  const length = num("l");
-  const timestamp = num("t");
-  const expiration = num("x");
-  if (length === "bad") return fail("l", "l= is not a number");
-  if (timestamp === "bad") return fail("t", "t= is not a number");
-  if (expiration === "bad") return fail("x", "x= is not a number");
-  if (timestamp !== null && expiration !== null && expiration < timestamp) {
-    return fail("x", `x=${expiration} is before t=${timestamp} (RFC 6376 §3.5)`);
-  }
+  if (!signedHeaders.includes("from"))
+    return fail({ tag: "h", reason: "h= does not include From (RFC 6376 §5.4)" });
+  const identity = checkIdentity(get, domain);
+  if (isProblem(identity)) return fail(identity);
+  const numbers = checkNumbers(get);
+  if (isProblem(numbers)) return fail(numbers);
   const b = stripFws(get("b")!);
   const bh = stripFws(get("bh")!);
-  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(b) || b === "") return fail("b", "b= is empty or not base64");
-  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(bh) || bh === "") return fail("bh", "bh= is empty or not base64");
+  if (!BASE64.test(b)) return fail({ tag: "b", reason: "b= is empty or not base64" });
+  if (!BASE64.test(bh)) return fail({ tag: "bh", reason: "bh= is empty or not base64" });
 
-  const bTag = parsed.tags.find((t) => t.name === "b")!;
   return {
     signature: {
-      version,
-      algorithm: algorithmName as DkimAlgorithm,
+      version: get("v") ?? null,
+      algorithm: algorithm as DkimAlgorithm,
       keyType: alg.keyType,
       hash: alg.hash,
       signature: Buffer.from(b, "base64"),
       bodyHash: bh,
-      headerCanon: hc,
-      bodyCanon: bc,
+      headerCanon: canon[0],
+      bodyCanon: canon[1],
       domain,
       selector,
       signedHeaders,
       identity,
-      length,
-      timestamp,
-      expiration,
+      ...numbers,
       field,
-      fieldWithoutB: withoutBValue(field, text, bTag),
+      fieldWithoutB: withoutBValue(
+        field,
+        text,
+        parsed.tags.find((t) => t.name === "b")!,
+      ),
     },
   };
 }

@@ -9,6 +9,7 @@ import { parseHeaderFields, type HeaderField, type HeaderProblem } from "./heade
 const CR = 0x0d;
 const LF = 0x0a;
 const CRLF = Buffer.from("\r\n");
+const CRLFCRLF = Buffer.from("\r\n\r\n");
 
 /** Largest header block accepted (1 MiB); more than that is not a message. */
 export const MAX_HEADER_BYTES = 1024 * 1024;
@@ -123,7 +124,7 @@ export function createMessageReader(sink: MessageSink): MessageReader {
     headParts = [all];
     // The separator is CRLF CRLF, or a CRLF at the very start (no header fields at all).
     const searchFrom = Math.max(0, before - 3);
-    let sep = all.subarray(0, 2).equals(CRLF) ? 0 : all.indexOf("\r\n\r\n", searchFrom);
+    let sep = all.subarray(0, 2).equals(CRLF) ? 0 : all.indexOf(CRLFCRLF, searchFrom);
     if (sep > 0) sep += 2;
     if (sep < 0) {
       if (headLen > MAX_HEADER_BYTES) failed = { kind: "header-too-large", limit: MAX_HEADER_BYTES };

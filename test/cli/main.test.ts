@@ -1,8 +1,10 @@
+import { spawnSync } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "@jest/globals";
 import { runCli } from "../helpers/cli.js";
+import { REPO_ROOT } from "../helpers/shared.js";
 
 describe("spfdk main", () => {
   it("prints the package version and exits 0", async () => {
@@ -64,5 +66,18 @@ describe("colour, verbosity and internal errors", () => {
     const loud = await runCli(["--verbose", ...args(tmp())], { now: boom });
     expect(loud.code).toBe(70);
     expect(loud.stderr).toMatch(/\n\s+at /);
+  });
+});
+
+describe("the real binary", () => {
+  it("stops quietly when its output pipe closes early", () => {
+    const bin = join(REPO_ROOT, "bin/spfdk");
+    const r = spawnSync(
+      "sh",
+      ["-c", `"${process.execPath}" "${bin}" postfix-config | true`],
+      { encoding: "utf8" },
+    );
+    expect(r.status).toBe(0);
+    expect(r.stderr).toBe("");
   });
 });

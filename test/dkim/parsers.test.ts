@@ -2,7 +2,8 @@
 import { describe, expect, it } from "@jest/globals";
 import { canonicalizeHeader } from "../../src/dkim/canonicalize.js";
 import { parseKeyRecord } from "../../src/dkim/key-record-parse.js";
-import { headerHashInput, parseDkimSignature } from "../../src/dkim/signature.js";
+import { encodeDkimQuotedPrintable } from "../../src/dkim/sign.js";
+import { decodeDkimQuotedPrintable, headerHashInput, parseDkimSignature } from "../../src/dkim/signature.js";
 import { parseTagList } from "../../src/dkim/tag-list.js";
 import { parseHeaderFields, type HeaderField } from "../../src/message/header-fields.js";
 import { pOf } from "./fixtures.js";
@@ -132,5 +133,16 @@ describe("header canonicalization and selection (RFC 6376 §3.4.1, §3.4.2, §5.
     const sigField = fields("DKIM-Signature: b=\r\n")[0]!;
     const data = headerHashInput(f, ["x", "x", "x", "missing", "from"], "relaxed", sigField).toString();
     expect(data).toBe("x:2\r\nx:1\r\nfrom:a\r\ndkim-signature:b=");
+  });
+});
+
+describe("i= dkim-quoted-printable (RFC 6376 §2.11)", () => {
+  it.each([
+    ["joe@example.com", "joe@example.com"],
+    ["a;b=c@example.com", "a=3Bb=3Dc@example.com"],
+    ["jörg@example.com", "j=C3=B6rg@example.com"],
+  ])("%s is written as %s and reads back", (identity, encoded) => {
+    expect(encodeDkimQuotedPrintable(identity)).toBe(encoded);
+    expect(Buffer.from(decodeDkimQuotedPrintable(encoded), "latin1").toString("utf8")).toBe(identity);
   });
 });

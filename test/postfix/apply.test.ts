@@ -91,6 +91,12 @@ function tool(argv: string[]): string {
     expect(snapshot(dir)).toEqual(before);
     expect(statSync(join(dir, "master.cf")).ino).toBe(ino);
 
+    // --remove --dry-run shows what --remove would do, and writes nothing.
+    const preview = await runCli(["postfix-config", "--postfix-dir", dir, "--remove", "--dry-run"]);
+    expect(preview.code).toBe(0);
+    expect(preview.stdout).toContain("-  -o smtpd_proxy_filter=127.0.0.1:10025");
+    expect(snapshot(dir)).toEqual(before);
+
     // --remove puts back the original services and settings, byte for byte.
     const rm = await runCli(
       ["postfix-config", "--postfix-dir", dir, "--remove"],

@@ -171,6 +171,29 @@ const message = (subject: string) =>
     expect(got).toContain("X-Spfdk-Sink: passed");
   });
 
+  it("--remove --reload takes the wiring out of the running instance", async () => {
+    const r = await runCli(["postfix-config", "--postfix-dir", sb.etc, "--remove", "--reload"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`Ran: postmap -c ${sb.etc} hash:${sb.etc}/transport`);
+    const gone = await waitFor(
+      () => banner(port.submission),
+      (b) => b.startsWith("error"),
+    );
+    expect(gone).toMatch(/ECONNREFUSED/);
+    const seen = sinks[0]!.messages.length;
+    const reply = await waitFor(
+      () => sendSmtp(port.smtp, "x@elsewhere.test", ["b@my.domain"], message("inbound-2")),
+      (x) => x.startsWith("250"),
+    );
+    expect(reply).toMatch(/^250/);
+    const got = await waitFor(
+      () => delivered(sb, "inbound-2"),
+      (m) => m !== undefined,
+    );
+    expect(got).not.toContain("X-Spfdk-Sink");
+    expect(sinks[0]!.messages.length).toBe(seen);
+  });
+
   it("leaves no warning or fatal in the maillog", async () => {
     await sleep(300);
     const log = readFileSync(join(sb.log, "maillog"), "utf8");
