@@ -3,7 +3,7 @@
  * single checks (fresh resolver, per-check memo only), `check-spf --batch` (one shared TTL cache,
  * 16 at once), DNS queries per check, and pyspf on the same server when it is installed.
  */
-import { spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { Readable } from "node:stream";
 import { runBatch } from "../src/cli/spf-batch.js";
 import { nodeResolver } from "../src/dns/node-resolver.js";
@@ -75,7 +75,7 @@ function pairs(tops: string[], ips: string[]): { ip: string; sender: string }[] 
   }));
 }
 
-function pyspf(port: number, input: { ip: string; sender: string }[]): number | null {
+function pyspf(port: number, input: { ip: string; sender: string }[]): Promise<number | null> {
   const script = `
 import sys, time, json, dns.resolver, spf
 r = dns.resolver.Resolver(configure=False); r.nameservers = ["127.0.0.1"]; r.port = ${port}
@@ -84,11 +84,18 @@ pairs = [json.loads(l) for l in sys.stdin if l.strip()]
 t0 = time.time()
 for p in pairs: spf.check2(i=p["ip"], s=p["sender"], h="mx.example.org")
 print(len(pairs) / (time.time() - t0))`;
-  const r = spawnSync("/usr/bin/python3", ["-c", script], {
-    input: input.map((p) => JSON.stringify(p)).join("\n"),
-    encoding: "utf8",
+  // Asynchronous: the dns2 server runs in this process and must keep answering.
+  return new Promise((resolve) => {
+    const child = spawn("/usr/bin/python3", ["-c", script], { stdio: ["pipe", "pipe", "ignore"] });
+    let out = "";
+    const timer = setTimeout(() => child.kill(), 120_000);
+    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolve(code === 0 ? Number(out.trim()) : null);
+    });
+    child.stdin.end(input.map((p) => JSON.stringify(p)).join("\n"));
   });
-  return r.status === 0 ? Number(r.stdout.trim()) : null;
 }
 
 /** Prints checks/s single and batch, the ratio, DNS queries per check, and pyspf's figure. */
@@ -151,7 +158,7 @@ export async function run(): Promise<void> {
     console.log(`batch / single                       ${fmt(batchRate / singleRate)}x (target >= 5x)`);
 
     if (haveCommand(["/usr/bin/python3", "-c", "import spf, dns.resolver"])) {
-      const rate = pyspf(server.port, input.slice(0, singleN));
+      const rate = await pyspf(server.port, input.slice(0, singleN));
       console.log(
         rate === null
           ? "pyspf: failed to run"

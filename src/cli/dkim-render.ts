@@ -13,7 +13,7 @@ function colourFor(s: Style, result: string): (t: string) => string {
 export function renderDkimOutcome(o: DkimOutcome, s: Style): string[] {
   const head = `${colourFor(s, o.result)(`dkim=${o.result}`)} d=${o.domain || "?"} s=${o.selector || "?"} a=${o.algorithm || "?"}`;
   const extra = [
-    o.failure ? `(${o.failure === "body-hash" ? "body hash" : "signature"})` : "",
+    o.failure ? `(${o.failure === "body-hash" ? "body hash" : o.failure})` : "",
     o.tag ? `(tag ${o.tag})` : "",
     o.testing ? s.warn("[key t=y: testing]") : "",
     o.legacy ? s.warn("[legacy]") : "",

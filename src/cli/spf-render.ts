@@ -113,7 +113,7 @@ export function renderReport(
   return `${lines.join("\n")}\n`;
 }
 
-/** One trace line, indented by include/redirect depth, with the running counts on term lines. */
+/** One trace line, indented by include/redirect depth; term lines show the counts before the term, result lines after. */
 export function renderTraceEvent(e: SpfTraceEvent, voidLimit: number, s: Style): string {
   const pad = "  ".repeat(e.depth + 1);
   switch (e.kind) {
@@ -124,7 +124,7 @@ export function renderTraceEvent(e: SpfTraceEvent, voidLimit: number, s: Style):
     case "dns":
       return `${pad}  ${s.dim("dns")}  ${e.text}`;
     case "result":
-      return `${pad}  => ${e.text}`;
+      return `${pad}  => ${e.text}   ${s.dim(`[lookups ${e.lookups}/10, voids ${e.voidLookups}/${voidLimit}]`)}`;
     case "note":
       return `${pad}  ${s.dim("note")} ${e.text}`;
   }

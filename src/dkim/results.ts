@@ -21,8 +21,8 @@ export interface DkimOutcome {
   bPrefix?: string;
   /** Why: the failing tag, the hash mismatch, the DNS error, or what passed. */
   reason: string;
-  /** For fail: whether the body hash or the header signature did not match. */
-  failure?: "body-hash" | "signature";
+  /** For fail: the body hash or the header signature did not match, or x= is in the past. */
+  failure?: "body-hash" | "signature" | "expired";
   /** For permerror: the tag at fault (signature tag, or "key" / "key.h" … for the key record). */
   tag?: string;
   /** For a body-hash failure: the bh= computed here and the one in the signature. */

@@ -121,39 +121,33 @@ async function evaluate(
   const perm = (tag: string, reason: string): DkimOutcome => ({ ...head, result: "permerror", tag, reason });
   const nowSec = Math.floor(o.now.getTime() / 1000);
   if (sig.expiration !== null && sig.expiration < nowSec) {
-    // RFC 6376 §6.1.1: an expired signature MAY be ignored as PERMFAIL (signature expired).
-    return perm(
-      "x",
-      `signature expired at ${new Date(sig.expiration * 1000).toISOString()} (x=${sig.expiration})`,
-    );
+    // RFC 6376 §3.5/§6.1.1: an expired signature is not valid (PERMFAIL, "signature expired").
+    // The signature was readable and acceptable, so RFC 8601 §2.7.1 calls this "fail", not
+    // "permerror" (which is for unrecoverable errors such as a missing tag); dkimpy agrees,
+    // Mail::DKIM says "invalid". We report fail with the reason.
+    const when = new Date(sig.expiration * 1000).toISOString();
+    return {
+      ...head,
+      result: "fail",
+      failure: "expired",
+      reason: `signature expired at ${when} (x=${sig.expiration})`,
+    };
   }
-  const keyName = keyRecordQueryName(sig.selector, sig.domain);
-  const got = chooseKey(answer, keyName, o.keyCache);
+  const got = chooseKey(answer, keyRecordQueryName(sig.selector, sig.domain), o.keyCache);
   if ("outcome" in got) {
     return got.outcome === "temperror"
       ? { ...head, result: "temperror", reason: got.reason }
       : perm("key", got.reason);
   }
   const key = got.record;
-  const warnings = [...key.warnings];
-  const withKey = { ...head, warnings, keyBits: key.bits, ...(key.testing ? { testing: true } : {}) };
-  const keyProblem = checkKeyForSignature(key, sig, o.legacy);
-  if (keyProblem) return { ...withKey, result: "permerror", tag: keyProblem.tag, reason: keyProblem.reason };
-  if (sig.length !== null) {
-    if (sig.length > body.canonicalLength) {
-      return {
-        ...withKey,
-        result: "permerror",
-        tag: "l",
-        reason: `l=${sig.length} is longer than the canonical body (${body.canonicalLength} octets)`,
-      };
-    }
-    if (sig.length < body.canonicalLength) {
-      warnings.push(
-        `l=${sig.length}: ${body.canonicalLength - sig.length} octets of the body are not signed`,
-      );
-    }
-  }
+  const withKey = {
+    ...head,
+    warnings: [...key.warnings],
+    keyBits: key.bits,
+    ...(key.testing ? { testing: true } : {}),
+  };
+  const problem = checkKeyForSignature(key, sig, o.legacy) ?? checkBody(sig, body, withKey.warnings);
+  if (problem) return { ...withKey, result: "permerror", tag: problem.tag, reason: problem.reason };
   if (body.bodyHash !== sig.bodyHash) {
     return {
       ...withKey,
@@ -165,28 +159,40 @@ async function evaluate(
   }
   const data = headerHashInput(fields, sig.signedHeaders, sig.headerCanon, sig.fieldWithoutB);
   if (!signatureMatches(sig, key, data)) {
-    return {
-      ...withKey,
-      result: "fail",
-      failure: "signature",
-      reason: "signature did not verify (headers changed or wrong key)",
-    };
+    const reason = "signature did not verify (headers changed or wrong key)";
+    return { ...withKey, result: "fail", failure: "signature", reason };
   }
   const legacy = legacyReasons(sig, key);
-  if (legacy.length > 0 && !o.legacy) {
-    return {
-      ...withKey,
-      result: "permerror",
-      tag: sig.algorithm === "rsa-sha1" ? "a" : "key",
-      reason: `${legacy.join("; ")}: not valid under RFC 8301 (the signature itself verifies; --legacy accepts it)`,
-    };
+  if (legacy.length === 0) return { ...withKey, result: "pass", reason: "signature verified" };
+  if (!o.legacy) {
+    const reason = `${legacy.join("; ")}: not valid under RFC 8301 (the signature itself verifies; --legacy accepts it)`;
+    return { ...withKey, result: "permerror", tag: sig.algorithm === "rsa-sha1" ? "a" : "key", reason };
   }
   return {
     ...withKey,
     result: "pass",
-    reason: legacy.length > 0 ? `verified under --legacy rules (${legacy.join("; ")})` : "signature verified",
-    ...(legacy.length > 0 ? { legacy } : {}),
+    reason: `verified under --legacy rules (${legacy.join("; ")})`,
+    legacy,
   };
+}
+
+/** l= against the canonical body (RFC 6376 §3.5 "l="): longer is an error, shorter a warning. */
+function checkBody(
+  sig: DkimSignature,
+  body: BodyHashResult,
+  warnings: string[],
+): { tag: string; reason: string } | null {
+  if (sig.length === null) return null;
+  if (sig.length > body.canonicalLength) {
+    return {
+      tag: "l",
+      reason: `l=${sig.length} is longer than the canonical body (${body.canonicalLength} octets)`,
+    };
+  }
+  if (sig.length < body.canonicalLength) {
+    warnings.push(`l=${sig.length}: ${body.canonicalLength - sig.length} octets of the body are not signed`);
+  }
+  return null;
 }
 
 /** The usable key record from the DNS answer, or the outcome the lookup gives. */

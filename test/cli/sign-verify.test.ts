@@ -69,6 +69,16 @@ describe("spfdk sign", () => {
     expect(out.subarray(out.length - input.length)).toEqual(input);
     expect((await verify(out)).code).toBe(0);
   });
+  it("an expired signature (x= in the past) is fail with the reason, exit 1", async () => {
+    const out = await signed([...RSA, "--expire", "1d"]);
+    const later = new Date("2026-11-27T12:00:00Z");
+    const v = await runCli(["verify", "--json"], { input: out, resolver, now: () => later });
+    expect(v.code).toBe(1);
+    const o = JSON.parse(v.stdout).dkim[0];
+    expect(o).toMatchObject({ result: "fail", failure: "expired" });
+    expect(o.reason).toMatch(/signature expired at 2026-11-26T12:00:00/);
+    expect((await runCli(["verify"], { input: out, resolver })).code).toBe(0);
+  });
   it("--body-length and --expire add l= and x=", async () => {
     const out = (await signed([...RSA, "--body-length", "--expire", "7d"])).toString("latin1");
     const t = Number(/ t=(\d+);/.exec(out)![1]);
