@@ -18,7 +18,7 @@ import { formatIp, parseClientIp } from "./ip-address.js";
 import { expandDomainSpec, isSameOrSubdomain, matchMechanism, validatedNames } from "./mechanisms.js";
 import { parseSpfRecord } from "./parser.js";
 import { selectSpfRecord } from "./select.js";
-import { QUALIFIER_RESULT, type SpfOutcome, type TermRef } from "./types.js";
+import { QUALIFIER_RESULT, type SpfOutcome, type SpfRecord, type TermRef } from "./types.js";
 
 /** Inputs of check_host() (RFC 7208 §4.1). */
 export interface CheckHostOptions {
@@ -118,7 +118,7 @@ export async function checkHost(opts: CheckHostOptions): Promise<SpfOutcome> {
   const counts = () => ({ lookups: Math.min(s.lookups, s.lookupLimit + 1), voidLookups: s.voids });
   try {
     const r = await evaluate(s, domain, true, opts.defaultExplanation ?? defaultExplanation(opts, ip));
-    return { ...r, ...counts() } as SpfOutcome;
+    return { ...r, domain, ...counts() } as SpfOutcome;
   } catch (err) {
     if (err instanceof SpfAbort) return { ...err.outcome, domain, ...counts() };
     throw err;
@@ -165,13 +165,11 @@ async function fetchRecord(
   return { text: sel.record };
 }
 
-/** Evaluates the record of `domain` (RFC 7208 §4.4-§4.7). `top` selects whether exp= is evaluated. */
-async function evaluate(
+/** Fetches, selects and parses the record of `domain`: a `none` result, or the record. Syntax errors abort. */
+async function loadRecord(
   state: CheckState,
   domain: string,
-  top: boolean,
-  defaultExp: string,
-): Promise<Evaluated> {
+): Promise<Extract<Evaluated, { result: "none" }> | SpfRecord> {
   const fetched = await fetchRecord(state, domain);
   if ("result" in fetched) {
     state.emit("result", `${fetched.result}: ${fetched.detail}`);
@@ -179,16 +177,25 @@ async function evaluate(
   }
   state.emit("record", `${domain}: "${fetched.text}"`);
   const parsed = parseSpfRecord(fetched.text);
-  if (!parsed.ok) {
-    const t = parsed.error.term;
-    throw new SpfAbort({
-      result: "permerror",
-      code: "SYNTAX",
-      detail: `syntax error in the record of ${domain}: ${parsed.error.problem}`,
-      ...(t ? { term: { domain, term: t.text, record: fetched.text, start: t.start, end: t.end } } : {}),
-    });
-  }
-  const record = parsed.record;
+  if (parsed.ok) return parsed.record;
+  const t = parsed.error.term;
+  throw new SpfAbort({
+    result: "permerror",
+    code: "SYNTAX",
+    detail: `syntax error in the record of ${domain}: ${parsed.error.problem}`,
+    ...(t ? { term: { domain, term: t.text, record: fetched.text, start: t.start, end: t.end } } : {}),
+  });
+}
+
+/** Evaluates the record of `domain` (RFC 7208 §4.4-§4.7). `top` selects whether exp= is evaluated. */
+async function evaluate(
+  state: CheckState,
+  domain: string,
+  top: boolean,
+  defaultExp: string,
+): Promise<Evaluated> {
+  const record = await loadRecord(state, domain);
+  if ("result" in record) return record;
   const refOf = (t: { text: string; start: number; end: number }): TermRef => ({
     domain,
     term: t.text,
@@ -216,32 +223,54 @@ async function evaluate(
     return out;
   }
   if (record.redirect) {
-    const ref = refOf(record.redirect);
     state.emit("term", record.redirect.text);
-    countLookup(state, ref);
-    const target = await expandDomainSpec(state, record.redirect.value, domain);
-    state.depth++;
-    const r = queryableName(target)
-      ? await evaluate(state, target, top, defaultExp)
-      : ({
-          result: "none",
-          why: "invalid-domain",
-          detail: `"${target}" is not a domain name`,
-          domain: target,
-        } as const);
-    state.depth--;
-    if (r.result === "none") {
-      throw new SpfAbort({
-        result: "permerror",
-        code: "REDIRECT_NONE",
-        detail: `redirect=${target}: ${r.detail} (RFC 7208 §6.1)`,
-        term: ref,
-      });
-    }
-    return r;
+    return redirect(state, domain, record.redirect.value, refOf(record.redirect), top, defaultExp);
   }
   state.emit("result", "no term matched: neutral (RFC 7208 §4.7)");
   return { result: "neutral", matched: null, domain };
+}
+
+/** Evaluates `spec` (expanded for `domain`) one level deeper; an unusable name is `none`. */
+async function descend(
+  state: CheckState,
+  domain: string,
+  spec: string,
+  top: boolean,
+  defaultExp: string,
+): Promise<{ target: string; r: Evaluated }> {
+  const target = await expandDomainSpec(state, spec, domain);
+  if (!queryableName(target)) {
+    const detail = `"${target}" is not a domain name`;
+    return { target, r: { result: "none", why: "invalid-domain", detail, domain: target } };
+  }
+  state.depth++;
+  try {
+    return { target, r: await evaluate(state, target, top, defaultExp) };
+  } finally {
+    state.depth--;
+  }
+}
+
+/** redirect= (RFC 7208 §6.1): the target's result replaces this record's, including its exp=; none is permerror. */
+async function redirect(
+  state: CheckState,
+  domain: string,
+  spec: string,
+  ref: TermRef,
+  top: boolean,
+  defaultExp: string,
+): Promise<Evaluated> {
+  countLookup(state, ref);
+  const { target, r } = await descend(state, domain, spec, top, defaultExp);
+  if (r.result === "none") {
+    throw new SpfAbort({
+      result: "permerror",
+      code: "REDIRECT_NONE",
+      detail: `redirect=${target}: ${r.detail} (RFC 7208 §6.1)`,
+      term: ref,
+    });
+  }
+  return r;
 }
 
 async function include(
@@ -252,12 +281,7 @@ async function include(
   defaultExp: string,
 ): Promise<boolean> {
   countLookup(state, ref);
-  const target = await expandDomainSpec(state, spec, domain);
-  state.depth++;
-  const r = queryableName(target)
-    ? await evaluate(state, target, false, defaultExp)
-    : ({ result: "none", why: "invalid-domain", detail: `"${target}" is not a domain name` } as const);
-  state.depth--;
+  const { target, r } = await descend(state, domain, spec, false, defaultExp);
   // RFC 7208 §5.2: pass matches; fail, softfail, neutral do not; none is a permerror.
   if (r.result === "none") {
     throw new SpfAbort({

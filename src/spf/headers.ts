@@ -21,7 +21,11 @@ function quoteIfNeeded(value: string): string {
 }
 
 /** Strips characters that would break a header comment. */
-const commentSafe = (s: string): string => s.replace(/[()\\\r\n]/g, " ");
+const commentSafe = (s: string): string =>
+  s
+    .replace(/[()\\\r\n]/g, " ")
+    .replace(/ {2,}/g, " ")
+    .trim();
 
 /** The comment of Received-SPF for a result (wording after RFC 7208 §9.1's examples). */
 export function resultComment(o: SpfOutcome, id: IdentityOutcome, ctx: HeaderContext): string {
@@ -32,11 +36,11 @@ export function resultComment(o: SpfOutcome, id: IdentityOutcome, ctx: HeaderCon
     case "fail":
       return `${who} does not designate ${ctx.ip} as permitted sender`;
     case "softfail":
-      return `${who} does not designate ${ctx.ip} as permitted sender (softfail: transitioning)`;
+      return `${who} does not designate ${ctx.ip} as permitted sender; softfail: transitioning`;
     case "neutral":
       return `${ctx.ip} is neither permitted nor denied by ${id.domain}`;
     case "none":
-      return `${ctx.receiver}: ${id.domain} does not publish SPF (${o.why})`;
+      return `${ctx.receiver}: ${id.domain} does not publish SPF: ${o.why}`;
     case "temperror":
       return `${ctx.receiver}: temporary error checking ${id.domain}: ${o.detail}`;
     case "permerror":

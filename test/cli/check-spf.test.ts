@@ -58,6 +58,18 @@ describe("spfdk check-spf: results and exit codes", () => {
     expect(r.stdout).not.toMatch(/\x1b\[/);
   });
 
+  it.each([
+    [
+      "a@soft.example",
+      "Received-SPF: softfail (mx.test: domain of a@soft.example does not designate 203.0.113.9 as permitted sender; softfail: transitioning) ",
+    ],
+    ["a@nospf.example", "Received-SPF: none (mx.test: nospf.example does not publish SPF: no-record) "],
+  ])("writes a well-formed Received-SPF comment for %s", async (sender, expected) => {
+    const r = await run(["--ip", "203.0.113.9", "--sender", sender]);
+    expect(r.stdout).toContain(expected);
+    expect(r.stdout).not.toMatch(/Received-SPF:.* {2}/);
+  });
+
   it("points at the offending term of a permerror", async () => {
     const r = await run(["--ip", "192.0.2.1", "--sender", "a@broken.example"]);
     expect(r.code).toBe(4);

@@ -79,7 +79,7 @@ describe("checkHost", () => {
     });
   });
 
-  it("IPv6 clients against v4-only names count AAAA NODATA as void (pyspf#40): the limit is the knob", async () => {
+  it("A NODATA for the client's address family counts as void (pyspf#40): IPv4 clients on v6-only hosts", async () => {
     const o = await check("2001:db8::99", "a@v6only.example");
     expect(o).toMatchObject({ result: "fail", voidLookups: 0 });
     const v4 = await check("192.0.2.1", "a@v6only.example");
