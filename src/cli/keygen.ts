@@ -1,45 +1,61 @@
 import { resolve } from "node:path";
 import { Command, Option } from "commander";
-import { z } from "zod";
 import { domainNameProblem, selectorProblem } from "../dns/names.js";
 import { bindTxtRecord, keyRecordName, keyRecordValue, splitTxtStrings } from "../dkim/key-record.js";
 import { generateDkimKey, MIN_RSA_BITS, RSA_KEY_SIZES } from "../dkim/keygen.js";
 import type { CommandContext } from "./deps.js";
 import { CliError, ExitCode } from "./exit-codes.js";
 import { ensureDir, exists, writeFileAtomic } from "./files.js";
-import { checkedString, parseFlags } from "./flags.js";
+import {
+  checked,
+  choice,
+  flag,
+  flagError,
+  integer,
+  parseFlagRules,
+  stringOr,
+  type Rule,
+} from "./flag-rules.js";
 import { makeStyle } from "./style.js";
 
-const Flags = z
-  .object({
-    domain: checkedString(domainNameProblem),
-    selector: checkedString(selectorProblem),
-    type: z.enum(["rsa", "ed25519"], { message: "must be rsa or ed25519" }).default("rsa"),
-    bits: z.coerce
-      .number({ message: "must be a number" })
-      .int()
-      .refine((b) => b >= MIN_RSA_BITS, {
-        message: `RSA keys under ${MIN_RSA_BITS} bits are refused (RFC 8301); use 2048`,
-      })
-      .refine((b) => (RSA_KEY_SIZES as readonly number[]).includes(b), {
-        message: `must be one of ${RSA_KEY_SIZES.join(", ")}`,
-      })
-      .optional(),
-    out: z.string().default("."),
-    testing: z.boolean().default(false),
-    domainkeys: z.boolean().default(false),
-    format: z.enum(["text", "bind", "json"], { message: "must be text, bind or json" }).default("text"),
-    json: z.boolean().default(false),
-    force: z.boolean().default(false),
-  })
-  .refine((f) => !(f.type === "ed25519" && f.bits !== undefined), {
-    message: "--bits applies only to RSA keys",
-    path: ["bits"],
-  })
-  .refine((f) => !(f.type === "ed25519" && f.domainkeys), {
-    message: "DomainKeys (RFC 4870) supports only RSA keys; drop --domainkeys or use --type rsa",
-    path: ["domainkeys"],
-  });
+/** --bits: refuse under 1024 first (RFC 8301 §3.2), then only the offered sizes. */
+const bitsRule: Rule<number | undefined> = {
+  check: (v) => {
+    const n = integer({ min: 0, max: 1_000_000, fallback: undefined }).check(v);
+    if ("problem" in n || n.ok === undefined) return n;
+    if (n.ok < MIN_RSA_BITS)
+      return { problem: `RSA keys under ${MIN_RSA_BITS} bits are refused (RFC 8301); use 2048` };
+    if (!(RSA_KEY_SIZES as readonly number[]).includes(n.ok))
+      return { problem: `must be one of ${RSA_KEY_SIZES.join(", ")}` };
+    return n;
+  },
+};
+
+const FLAG_RULES = {
+  domain: checked(domainNameProblem),
+  selector: checked(selectorProblem),
+  type: choice(["rsa", "ed25519"], "rsa"),
+  bits: bitsRule,
+  out: stringOr("."),
+  testing: flag,
+  domainkeys: flag,
+  format: choice(["text", "bind", "json"], "text"),
+  json: flag,
+  force: flag,
+};
+
+function parseKeygenFlags(raw: unknown) {
+  const flags = parseFlagRules(FLAG_RULES, raw);
+  if (flags.type === "ed25519" && flags.bits !== undefined)
+    throw flagError("bits", "applies only to RSA keys");
+  if (flags.type === "ed25519" && flags.domainkeys) {
+    throw flagError(
+      "domainkeys",
+      "DomainKeys (RFC 4870) supports only RSA keys; drop --domainkeys or use --type rsa",
+    );
+  }
+  return flags;
+}
 
 /** `spfdk keygen`: create a key pair, write it safely, print the DNS record. */
 export function makeCommand(ctx: CommandContext): Command {
@@ -66,7 +82,7 @@ Examples:
   spfdk keygen --domain example.com --selector dk --domainkeys --testing --format bind`,
     )
     .action(async (raw: unknown) => {
-      const flags = parseFlags(Flags, raw);
+      const flags = parseKeygenFlags(raw);
       const format = flags.json ? "json" : flags.format;
       const dir = resolve(ctx.cwd, flags.out);
       const privatePath = resolve(dir, `${flags.selector}.private`);

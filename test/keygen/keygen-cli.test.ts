@@ -176,7 +176,7 @@ describe("spfdk keygen rejects bad input with exit 2 and one line, writing nothi
     [["--domain", "exa mple.com"], /--domain/],
     [["--domain", "com"], /--domain: "com" needs at least two labels/],
     [["--type", "ed25519", "--domainkeys"], /only RSA/],
-    [["--type", "ed25519", "--bits", "2048"], /--bits applies only to RSA/],
+    [["--type", "ed25519", "--bits", "2048"], /--bits: applies only to RSA/],
     [["--format", "xml"], /--format/],
   ])("%j", async (extra, message) => {
     const dir = mkdtempSync(join(tmpdir(), "spfdk-bad-"));
