@@ -1,36 +1,34 @@
 /**
  * DomainKeys tag=value lists (RFC 4870 §3.3 for the DomainKey-Signature header, §3.2 for the key
- * record). Both are `tag=value` pairs separated by `;`, with folding white space allowed around
- * tags, `=` and `;`.
+ * record). The syntax is DKIM's (RFC 6376 §3.2), so this is a thin layer over src/dkim/tag-list.ts
+ * that gives DomainKeys' view: names compared case-insensitively (as Mail::DKIM does) and values
+ * in a Map.
  */
+import { parseTagList as parseDkimTagList, stripFws } from "../dkim/tag-list.js";
 
 /** The parsed tags (names lower-cased, values trimmed of surrounding FWS), or why they cannot be read. */
 export type TagListResult = { tags: Map<string, string> } | { problem: string };
 
-const FWS = /^[ \t\r\n]+|[ \t\r\n]+$/g;
-
 /**
  * Parses `text` into tags. Returns a problem for a part without `=`, an empty or malformed tag name,
- * or a tag given twice. RFC 4870 does not say what a duplicate tag means; we follow RFC 6376 §3.2
- * (the shared key record is also a DKIM record) and reject it rather than pick one value.
+ * or a tag given twice (in any case). RFC 4870 does not say what a duplicate tag means; we follow
+ * RFC 6376 §3.2 (the shared key record is also a DKIM record) and reject it rather than pick one value.
  * An empty part (as after a trailing `;`) is skipped.
  */
 export function parseTagList(text: string): TagListResult {
+  const parsed = parseDkimTagList(text);
+  if ("problem" in parsed) {
+    const p = parsed.problem;
+    return { problem: p.kind === "duplicate" ? `tag ${p.tag.toLowerCase()}= appears twice` : p.detail };
+  }
   const tags = new Map<string, string>();
-  for (const part of text.split(";")) {
-    if (part.replace(FWS, "") === "") continue;
-    const eq = part.indexOf("=");
-    if (eq < 0) return { problem: `"${part.replace(FWS, "")}" is not tag=value` };
-    const name = part.slice(0, eq).replace(FWS, "");
-    if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(name)) return { problem: `"${name}" is not a valid tag name` };
-    const key = name.toLowerCase();
+  for (const t of parsed.tags) {
+    const key = t.name.toLowerCase();
     if (tags.has(key)) return { problem: `tag ${key}= appears twice` };
-    tags.set(key, part.slice(eq + 1).replace(FWS, ""));
+    tags.set(key, t.value);
   }
   return { tags };
 }
 
 /** `value` with every SP, HTAB, CR and LF removed (b=, p= and h= may be folded anywhere). */
-export function withoutFws(value: string): string {
-  return value.replace(/[ \t\r\n]+/g, "");
-}
+export const withoutFws = stripFws;
