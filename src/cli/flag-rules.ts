@@ -40,6 +40,11 @@ export const optionalString: Rule<string | undefined> = {
   check: (v) => (v === undefined || typeof v === "string" ? { ok: v } : { problem: "must be a string" }),
 };
 
+/** `rule`, or undefined when the flag is absent. */
+export function optional<T>(rule: Rule<T>): Rule<T | undefined> {
+  return { check: (v) => (v === undefined ? { ok: undefined } : rule.check(v)) };
+}
+
 /** A string flag with a default. */
 export function stringOr(fallback: string): Rule<string> {
   return {

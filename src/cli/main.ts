@@ -43,6 +43,11 @@ function buildContext(deps: CliDeps, argv: readonly string[], state: { exitCode:
 export async function main(argv: readonly string[], deps: CliDeps): Promise<number> {
   const state = { exitCode: ExitCode.Ok as number };
   const ctx = buildContext(deps, argv, state);
+  // commander's own usage errors get the same "spfdk: " prefix as every other one-line error.
+  const output = {
+    writeOut: (s: string) => deps.stdout(s),
+    writeErr: (s: string) => deps.stderr(s.replace(/^error: /, "spfdk: ")),
+  };
   const program = new Command("spfdk")
     .description("SPF and DKIM/DomainKeys for Postfix: keys, DNS records, SPF checks, signing and verifying")
     .version(packageVersion(), "-V, --version", "print the version")
@@ -50,10 +55,7 @@ export async function main(argv: readonly string[], deps: CliDeps): Promise<numb
     .addOption(new Option("--no-color", "no colour in the output (NO_COLOR is honoured too)"))
     .showSuggestionAfterError(true)
     .exitOverride()
-    .configureOutput({
-      writeOut: (s) => deps.stdout(s),
-      writeErr: (s) => deps.stderr(s),
-    })
+    .configureOutput(output)
     .addHelpText(
       "after",
       "\nRun `spfdk <command> --help` for a command's options and examples.\nExit codes: see docs/exit-codes.md.",
@@ -65,9 +67,7 @@ export async function main(argv: readonly string[], deps: CliDeps): Promise<numb
       if (entry.name === wanted) {
         const mod = await entry.load();
         const cmd = mod.makeCommand(ctx);
-        cmd
-          .exitOverride()
-          .configureOutput({ writeOut: (s) => deps.stdout(s), writeErr: (s) => deps.stderr(s) });
+        cmd.exitOverride().configureOutput(output);
         program.addCommand(cmd);
       } else {
         program.command(entry.name).description(entry.summary);

@@ -15,6 +15,7 @@ export interface BatchOptions {
   resolver: Resolver;
   receiver: string;
   voidLimit: number;
+  dualStackVoids: boolean;
   timeBudgetMs: number;
   now: () => Date;
   scope: SpfScope;
@@ -54,6 +55,7 @@ async function oneLine(line: string, n: number, opts: BatchOptions): Promise<Rec
     resolver: opts.resolver,
     receiver: opts.receiver,
     voidLimit: opts.voidLimit,
+    dualStackVoids: opts.dualStackVoids,
     timeBudgetMs: opts.timeBudgetMs,
     now: opts.now,
   });

@@ -1,11 +1,19 @@
 /** Checks of check-spf inputs (client IP, MAIL FROM, HELO) shared by single and --batch runs. */
 
-import { isIP } from "node:net";
 import { dnsNameProblem, domainNameProblem } from "../dns/names.js";
+import { MAX_VOID_LOOKUPS } from "../spf/check-state.js";
+import { integer } from "./flag-rules.js";
 
-/** Why `ip` is not a usable client IP, or null. */
+/** The `--void-limit N` flag of check-spf and spf-lint (RFC 7208 §4.6.4 default 2). */
+export const voidLimitFlag = integer({ min: 0, max: 100, fallback: MAX_VOID_LOOKUPS });
+import { parseClientIp } from "../spf/ip-address.js";
+
+/**
+ * Why `ip` is not a usable client IP, or null. Uses the checker's own parser, so what passes here
+ * is exactly what check_host() accepts (no zone ids like `fe80::1%eth0`, no leading zeros).
+ */
 export function ipProblem(ip: string): string | null {
-  return isIP(ip) === 0 ? `"${ip}" is not an IPv4 or IPv6 address` : null;
+  return parseClientIp(ip) === null ? `"${ip}" is not an IPv4 or IPv6 address` : null;
 }
 
 /** Whether `sender` is the null reverse-path ("" or "<>"). */
@@ -30,7 +38,7 @@ export function senderProblem(sender: string): string | null {
 /** Why `helo` is not a usable HELO/EHLO argument (a host name or an address literal), or null. */
 export function heloProblem(helo: string): string | null {
   const lit = /^\[(?:IPv6:)?([^\]]+)\]$/i.exec(helo);
-  if (lit) return isIP(lit[1]!) === 0 ? `"${helo}" is not a valid address literal` : null;
+  if (lit) return parseClientIp(lit[1]!) === null ? `"${helo}" is not a valid address literal` : null;
   const p = dnsNameProblem(helo);
   return p ? `"${helo}" ${p}` : null;
 }
@@ -44,7 +52,8 @@ export function checkInput(
   scope: "mfrom" | "helo" | "both",
   names = { ip: "--ip", sender: "--sender", helo: "--helo" },
 ): CheckInput {
-  if (typeof raw.ip !== "string") return { problem: `${names.ip} is required (the client IP address)` };
+  if (raw.ip === undefined) return { problem: `${names.ip} is required (the client IP address)` };
+  if (typeof raw.ip !== "string") return { problem: `${names.ip} must be a string` };
   const ipP = ipProblem(raw.ip);
   if (ipP) return { problem: `${names.ip}: ${ipP}` };
   if (raw.helo !== undefined && typeof raw.helo !== "string")
@@ -55,8 +64,9 @@ export function checkInput(
     if (hp) return { problem: `${names.helo}: ${hp}` };
   }
   const sender = raw.sender === undefined && scope === "helo" ? "" : raw.sender;
-  if (typeof sender !== "string")
+  if (sender === undefined)
     return { problem: `${names.sender} is required (the MAIL FROM address; "" for <>)` };
+  if (typeof sender !== "string") return { problem: `${names.sender} must be a string` };
   const sp = senderProblem(sender);
   if (sp) return { problem: `${names.sender}: ${sp}` };
   if (helo === undefined && (scope !== "mfrom" || isNullSender(sender))) {

@@ -1,33 +1,37 @@
 import { Command } from "commander";
-import { z } from "zod";
 import { domainNameProblem } from "../dns/names.js";
 import { MAX_VOID_LOOKUPS } from "../spf/check-state.js";
 import { lintSpfDomain, type LintNode, type LintReport } from "../spf/lint.js";
 import type { CommandContext } from "./deps.js";
 import { CliError, ExitCode } from "./exit-codes.js";
-import { parseFlags } from "./flags.js";
+import { flag, optionalString, parseFlagRules } from "./flag-rules.js";
 import { addResolverOptions, resolverFromOptions } from "./resolver-options.js";
+import { voidLimitFlag } from "./spf-inputs.js";
 import { makeStyle, type Style } from "./style.js";
 
-const Flags = z.object({
-  json: z.boolean().default(false),
-  voidLimit: z.coerce
-    .number({ message: "must be a number" })
-    .int({ message: "must be a whole number" })
-    .min(0, { message: "must be 0 or more" })
-    .max(100, { message: "must be at most 100" })
-    .default(MAX_VOID_LOOKUPS),
-  dns: z.string().optional(),
-  zone: z.string().optional(),
-  timeout: z.string().optional(),
-  tries: z.string().optional(),
-});
+const FLAG_RULES = {
+  json: flag,
+  voidLimit: voidLimitFlag,
+  dns: optionalString,
+  zone: optionalString,
+  timeout: optionalString,
+  tries: optionalString,
+};
 
 /** Exit code of a lint: 0 clean, 1 warnings, 3 when only DNS errors stopped it, 4 errors. */
 export function exitCodeForLint(r: LintReport): number {
   const errors = r.findings.filter((f) => f.severity === "error");
   if (errors.length === 0) return r.verdict === "clean" ? ExitCode.Ok : ExitCode.Negative;
   return errors.every((f) => f.code === "DNS_ERROR") ? ExitCode.TempError : ExitCode.PermError;
+}
+
+/** ", IPv6 clients: n" for a record whose terms are void for one family only. */
+function nodeFamilyVoids(n: LintNode): string {
+  const f = n.familyVoidLookups;
+  return (["ipv4", "ipv6"] as const)
+    .filter((k) => f[k] !== n.voidLookups)
+    .map((k) => `, ${k === "ipv4" ? "IPv4" : "IPv6"} clients: ${f[k]}`)
+    .join("");
 }
 
 function renderNode(
@@ -40,7 +44,7 @@ function renderNode(
 ): void {
   const branch = isRoot ? "" : last ? "└─ " : "├─ ";
   const counts = s.dim(
-    `[lookups: ${n.ownLookups} here, ${n.branchLookups} in this branch; voids ${n.voidLookups}]`,
+    `[lookups: ${n.ownLookups} here, ${n.branchLookups} in this branch; voids ${n.voidLookups}${nodeFamilyVoids(n)}]`,
   );
   const label = isRoot ? s.heading(n.domain) : `${n.term} ${s.dim("->")} ${n.domain}`;
   out.push(`${prefix}${branch}${label}  ${counts}`);
@@ -51,6 +55,13 @@ function renderNode(
   n.children.forEach((c, i) => renderNode(c, inner, i === n.children.length - 1, false, s, out));
 }
 
+/** " (IPv4 clients n, IPv6 clients m)" when the families see more voids than every client does. */
+function familyVoids(r: LintReport): string {
+  const f = r.totalFamilyVoidLookups;
+  if (f.ipv4 === r.totalVoidLookups && f.ipv6 === r.totalVoidLookups) return "";
+  return ` (IPv4 clients: ${f.ipv4}/${r.voidLimit}, IPv6 clients: ${f.ipv6}/${r.voidLimit})`;
+}
+
 /** The human report: tree, totals, findings. */
 export function renderLint(r: LintReport, s: Style): string {
   const out: string[] = [];
@@ -59,7 +70,7 @@ export function renderLint(r: LintReport, s: Style): string {
   const lookups = `${r.totalLookups}/${r.lookupLimit}${over > 0 ? ` (${over} over the limit)` : ""}`;
   out.push(
     "",
-    `DNS lookups: ${over > 0 ? s.bad(lookups) : lookups}   void lookups: ${r.totalVoidLookups}/${r.voidLimit}`,
+    `DNS lookups: ${over > 0 ? s.bad(lookups) : lookups}   void lookups: ${r.totalVoidLookups}/${r.voidLimit}${familyVoids(r)}`,
   );
   if (r.findings.length === 0) out.push(s.ok("No problems found."));
   for (const f of r.findings) {
@@ -91,7 +102,7 @@ Examples:
   spfdk spf-lint example.com --zone example.zone`,
     )
     .action(async (domain: string, raw: Record<string, unknown>) => {
-      const flags = parseFlags(Flags, raw);
+      const flags = parseFlagRules(FLAG_RULES, raw);
       const p = domainNameProblem(domain);
       if (p) throw new CliError(ExitCode.Usage, `domain: "${domain}" ${p}`);
       const resolver = await resolverFromOptions(ctx, flags);

@@ -98,7 +98,10 @@ function pointAt(t: { record: string; start: number; end: number }): string[] {
   ];
 }
 
-/** The whole human report: identities, then the ready-to-paste header fields. */
+/**
+ * The whole human report: identities, a note when a HELO was given but not checked as an
+ * identity (pyspf#46: users expect --helo to be checked), then the ready-to-paste header fields.
+ */
 export function renderReport(
   ids: readonly IdentityOutcome[],
   ctx: HeaderContext,
@@ -107,6 +110,9 @@ export function renderReport(
 ): string {
   const lines: string[] = [];
   for (const id of ids) lines.push(...renderIdentity(id, s, voidLimit), "");
+  if (ctx.helo !== "" && !ids.some((id) => id.identity === "helo" || id.nullSender)) {
+    lines.push(s.dim(`HELO ${ctx.helo} was not checked as an identity (--scope both checks it too).`), "");
+  }
   lines.push(s.dim("Header fields:"));
   for (const id of ids) lines.push(receivedSpfHeader(id, ctx));
   lines.push(authenticationResultsHeader(ids, ctx.receiver));

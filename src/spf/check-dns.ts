@@ -3,17 +3,17 @@
  * overall time budget, and a record of every query for the trace.
  */
 
-import type { DnsAnswer, MxRecord, Resolver } from "../dns/resolver.js";
+import type { DnsAnswer, MxRecord, RecordType, Resolver } from "../dns/resolver.js";
 
 /** One query made during a check, for traces and statistics. */
 export interface DnsQueryLog {
-  type: "TXT" | "A" | "AAAA" | "MX" | "PTR";
+  type: RecordType;
   name: string;
   answer: string;
 }
 
-/** Summarises an answer in one line ("ok: a, b", "NXDOMAIN", "NODATA", "error: …"). */
-export function describeAnswer<T>(answer: DnsAnswer<T>, show: (r: T) => string = String): string {
+/** An answer in one trace line ("a, b", "NXDOMAIN", "NODATA", "error: …"); the DNS layer's describeAnswer is terser. */
+function traceAnswer<T>(answer: DnsAnswer<T>, show: (r: T) => string = String): string {
   switch (answer.kind) {
     case "ok":
       return answer.records.length === 0 ? "NODATA" : answer.records.map(show).join(", ");
@@ -89,7 +89,7 @@ export function checkDns(resolver: Resolver, budgetMs: number, onQuery?: (q: Dns
         note = ` (${answer.detail}: cannot be queried, treated as NXDOMAIN)`;
         answer = { kind: "nxdomain" };
       }
-      const entry = { type, name, answer: describeAnswer(answer, show) + note };
+      const entry = { type, name, answer: traceAnswer(answer, show) + note };
       log.push(entry);
       onQuery?.(entry);
       return answer;

@@ -15,7 +15,7 @@ import {
 } from "./check-state.js";
 import { explain } from "./explanation.js";
 import { formatIp, parseClientIp } from "./ip-address.js";
-import { expandDomainSpec, isSameOrSubdomain, matchMechanism, validatedNames } from "./mechanisms.js";
+import { expandDomainSpec, matchMechanism, pickValidatedName } from "./mechanisms.js";
 import { parseSpfRecord } from "./parser.js";
 import { selectSpfRecord } from "./select.js";
 import { QUALIFIER_RESULT, type SpfOutcome, type SpfRecord, type TermRef } from "./types.js";
@@ -38,6 +38,12 @@ export interface CheckHostOptions {
   now?: () => Date;
   /** Void-lookup limit (RFC 7208 §4.6.4 default 2). */
   voidLimit?: number;
+  /**
+   * When true, an `a` term's empty AAAA answer for an IPv6 client is not a void lookup if the name
+   * has A records (an IPv4-only host exists; it is not the "name that does not exist" the void
+   * limit of RFC 7208 §4.6.4 is about; pyspf#40). Costs one extra A query. Default false (count it).
+   */
+  dualStackVoids?: boolean;
   /** DNS-querying term limit (RFC 7208 §4.6.4: 10). */
   lookupLimit?: number;
   /** Overall time for the DNS of one check, in ms (default 20 000, RFC 7208 §4.6.4). */
@@ -101,6 +107,7 @@ export async function checkHost(opts: CheckHostOptions): Promise<SpfOutcome> {
     voids: 0,
     lookupLimit: opts.lookupLimit ?? MAX_DNS_LOOKUPS,
     voidLimit: opts.voidLimit ?? MAX_VOID_LOOKUPS,
+    dualStackVoids: opts.dualStackVoids ?? false,
     depth: 0,
     macro: {
       sender: who.full,
@@ -131,22 +138,13 @@ function defaultExplanation(opts: CheckHostOptions, ip: ReturnType<typeof parseC
   return `${opts.domain} does not designate ${ip ? formatIp(ip) : opts.ip} as a permitted sender`;
 }
 
-/** The `%{p}` value: a validated name equal to or under the current domain if any, else any, else "unknown" (RFC 7208 §7.3). */
-async function pickValidatedName(state: CheckState, d: string): Promise<string> {
-  const names = await validatedNames(state, null);
-  return (
-    names.find((n) => n.toLowerCase() === d.toLowerCase()) ??
-    names.find((n) => isSameOrSubdomain(n, d)) ??
-    names[0] ??
-    "unknown"
-  );
-}
-
 async function fetchRecord(
   state: CheckState,
   domain: string,
 ): Promise<Extract<Evaluated, { result: "none" }> | { text: string }> {
-  const problem = domainNameProblem(domain);
+  const problem = /^\[.*\]$/.test(domain)
+    ? "is an address literal, not a domain name (RFC 7208 §4.3)"
+    : domainNameProblem(domain);
   if (problem) return { result: "none", why: "invalid-domain", detail: `"${domain}" ${problem}`, domain };
   const answer = await state.dns.txt(domain);
   if (answer.kind === "error") dnsFailure(`TXT ${domain}`, answer.detail);

@@ -33,6 +33,8 @@ export interface CheckState {
   voids: number;
   lookupLimit: number;
   voidLimit: number;
+  /** Whether an IPv6 client's empty AAAA answer for a name with A records is not void (see CheckHostOptions). */
+  dualStackVoids: boolean;
   depth: number;
   /** Macro values that do not change with the current domain. */
   macro: Omit<MacroValues, "domain">;

@@ -11,6 +11,18 @@ export interface HeaderContext {
   helo: string;
   /** The receiving host (authserv-id of Authentication-Results, `receiver=` of Received-SPF). */
   receiver: string;
+  /**
+   * The MAIL FROM of the transaction when known ("" for the null sender). A HELO identity's
+   * Received-SPF then shows it as `envelope-from` (RFC 7208 §9.1: the envelope sender mailbox)
+   * instead of the postmaster@HELO stand-in that check_host() was given.
+   */
+  mailFrom?: string;
+}
+
+/** The `envelope-from` of an identity: the real MAIL FROM when there is one, else check_host()'s `<sender>`. */
+function envelopeFrom(id: IdentityOutcome, ctx: HeaderContext): string {
+  const real = ctx.mailFrom?.replace(/^<(.*)>$/, "$1") ?? "";
+  return id.identity === "helo" && real !== "" ? real : id.sender;
 }
 
 /** A quoted-string (RFC 5322 §3.2.4) when `value` is not a plain dot-atom. */
@@ -56,7 +68,7 @@ export function resultComment(o: SpfOutcome, id: IdentityOutcome, ctx: HeaderCon
  */
 export function receivedSpfHeader(id: IdentityOutcome, ctx: HeaderContext): string {
   const o = id.outcome;
-  const pairs: string[] = [`client-ip=${ctx.ip}`, `envelope-from=${quoteIfNeeded(id.sender)}`];
+  const pairs: string[] = [`client-ip=${ctx.ip}`, `envelope-from=${quoteIfNeeded(envelopeFrom(id, ctx))}`];
   if (ctx.helo) pairs.push(`helo=${quoteIfNeeded(ctx.helo)}`);
   pairs.push(
     `receiver=${quoteIfNeeded(ctx.receiver)}`,

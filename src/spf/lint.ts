@@ -3,7 +3,7 @@
  * DNS-lookup count per branch and in total (counted past 10), void lookups and findings.
  */
 
-import type { Resolver } from "../dns/resolver.js";
+import type { DnsAnswer, Resolver } from "../dns/resolver.js";
 import { checkDns, type CheckDns } from "./check-dns.js";
 import { MAX_DNS_LOOKUPS, MAX_MX_NAMES, MAX_VOID_LOOKUPS, queryableName } from "./check-state.js";
 import { hasMacro, isLookupTerm, lintSpfRecord, type LintFinding } from "./lint-record.js";
@@ -26,10 +26,21 @@ export interface LintNode {
   ownLookups: number;
   /** This record's plus all of its descendants'. */
   branchLookups: number;
-  /** Void lookups found by a, mx and exists terms with fixed names in this record. */
+  /** Void lookups found by a, mx and exists terms with fixed names in this record (void for every client). */
   voidLookups: number;
+  /**
+   * Void lookups seen by clients of one address family: an `a` term naming a host with only A
+   * records is void for IPv6 clients (its AAAA query is empty), and one with only AAAA for IPv4 ones.
+   */
+  familyVoidLookups: FamilyVoids;
   findings: LintFinding[];
   children: LintNode[];
+}
+
+/** Void lookups as IPv4 and as IPv6 clients see them. */
+export interface FamilyVoids {
+  ipv4: number;
+  ipv6: number;
 }
 
 /** The result of lintSpfDomain. */
@@ -40,6 +51,8 @@ export interface LintReport {
   totalLookups: number;
   lookupLimit: number;
   totalVoidLookups: number;
+  /** Void lookups of the tree per client address family (pyspf#40: IPv6 clients on IPv4-only hosts). */
+  totalFamilyVoidLookups: FamilyVoids;
   voidLimit: number;
   /** All findings of the tree, each with its domain. */
   findings: LintFinding[];
@@ -59,6 +72,8 @@ export interface LintOptions {
 /** Most domains visited, so hostile trees stay bounded. */
 const MAX_NODES = 200;
 
+type FamilyVoid = { ipv4: boolean; ipv6: boolean } | null;
+
 interface Walk {
   dns: CheckDns;
   nodes: number;
@@ -70,16 +85,23 @@ function staticTarget(t: Term, domain: string): string | null {
   return (spec ?? domain).replace(/\.$/, "");
 }
 
-async function voidCheck(w: Walk, t: Term, name: string, findings: LintFinding[]): Promise<boolean> {
-  if (t.type !== "directive" || !queryableName(name)) return false;
+const isEmpty = (a: DnsAnswer<unknown>): boolean =>
+  a.kind === "nxdomain" || a.kind === "nodata" || (a.kind === "ok" && a.records.length === 0);
+
+/** Whether term `t` (target `name`) is a void lookup for IPv4 and for IPv6 clients (null: not checkable). */
+async function voidCheck(w: Walk, t: Term, name: string, findings: LintFinding[]): Promise<FamilyVoid> {
+  if (t.type !== "directive" || !queryableName(name)) return null;
   const span = { text: t.text, start: t.start, end: t.end };
   const k = t.mechanism.kind;
   if (k === "a") {
     const [a, aaaa] = await Promise.all([w.dns.a(name), w.dns.aaaa(name)]);
-    if (a.kind === "error" || aaaa.kind === "error") return false;
-    return a.kind !== "ok" && aaaa.kind !== "ok";
+    if (a.kind === "error" || aaaa.kind === "error") return null;
+    return { ipv4: isEmpty(a), ipv6: isEmpty(aaaa) };
   }
-  if (k === "exists") return (await w.dns.a(name)).kind !== "ok";
+  if (k === "exists") {
+    const v = isEmpty(await w.dns.a(name)); // exists always asks A (RFC 7208 §5.7)
+    return { ipv4: v, ipv6: v };
+  }
   if (k === "mx") {
     const mx = await w.dns.mx(name);
     if (mx.kind === "ok" && mx.records.length > MAX_MX_NAMES) {
@@ -90,9 +112,10 @@ async function voidCheck(w: Walk, t: Term, name: string, findings: LintFinding[]
         term: span,
       });
     }
-    return mx.kind === "nxdomain" || mx.kind === "nodata";
+    const v = isEmpty(mx);
+    return { ipv4: v, ipv6: v };
   }
-  return false;
+  return null;
 }
 
 async function visit(
@@ -110,6 +133,7 @@ async function visit(
     ownLookups: 0,
     branchLookups: 0,
     voidLookups: 0,
+    familyVoidLookups: { ipv4: 0, ipv6: 0 },
     findings: [],
     children: [],
   };
@@ -134,7 +158,7 @@ async function visit(
           : "REDIRECT_NONE"
       : "MULTIPLE_RECORDS";
     const message = none
-      ? `${domain} has no SPF record${via === "root" ? "" : ` (a check reaching this ${via} gives permerror)`}`
+      ? `${domain} ${txt.kind === "nxdomain" ? "does not exist (NXDOMAIN)" : "has no SPF record"}${via === "root" ? "" : ` (a check reaching this ${via} gives permerror)`}`
       : `${domain} has ${sel.records.length} SPF records; exactly one is allowed (RFC 7208 §4.5)`;
     node.findings.push({ severity: "error", code, message });
     if (!none) node.record = sel.records.join(" | ");
@@ -153,7 +177,10 @@ async function visit(
     const isInclude = t.type === "directive" && t.mechanism.kind === "include";
     const isRedirect = t.type === "modifier";
     if (!isInclude && !isRedirect) {
-      if (await voidCheck(w, t, target, node.findings)) node.voidLookups++;
+      const v = await voidCheck(w, t, target, node.findings);
+      if (v?.ipv4 && v.ipv6) node.voidLookups++;
+      if (v?.ipv4) node.familyVoidLookups.ipv4++;
+      if (v?.ipv6) node.familyVoidLookups.ipv6++;
       continue;
     }
     if (isRedirect && hasAll) continue; // never followed (RFC 7208 §6.1)
@@ -189,6 +216,28 @@ function sumVoids(n: LintNode): number {
   return n.voidLookups + n.children.reduce((s, c) => s + sumVoids(c), 0);
 }
 
+function sumFamilyVoids(n: LintNode): FamilyVoids {
+  return n.children
+    .map(sumFamilyVoids)
+    .reduce((s, c) => ({ ipv4: s.ipv4 + c.ipv4, ipv6: s.ipv6 + c.ipv6 }), { ...n.familyVoidLookups });
+}
+
+/** VOID_LIMIT_IPV4 / VOID_LIMIT_IPV6: over the limit for clients of one family only (pyspf#40). */
+function familyVoidFindings(total: number, fam: FamilyVoids, limit: number, domain: string): LintFinding[] {
+  if (total > limit) return [];
+  return (["ipv4", "ipv6"] as const)
+    .filter((f) => fam[f] > limit)
+    .map((f) => {
+      const [v, other, rr] = f === "ipv6" ? ["IPv6", "IPv4", "AAAA"] : ["IPv4", "IPv6", "A"];
+      return {
+        severity: "error" as const,
+        code: f === "ipv6" ? "VOID_LIMIT_IPV6" : "VOID_LIMIT_IPV4",
+        domain,
+        message: `${fam[f]} terms are void lookups for ${v} clients (their names have no ${rr} records, e.g. ${other}-only hosts); over ${limit} gives permerror for mail from ${v} addresses unless the receiver discounts them (spfdk check-spf --dual-stack-voids) (RFC 7208 §4.6.4)`,
+      };
+    });
+}
+
 /**
  * Walks the SPF tree of `domain` (include and followed redirect targets with fixed names; macro
  * targets are reported, not followed). Counts every DNS-querying term whether or not a check would
@@ -204,6 +253,7 @@ export async function lintSpfDomain(domain: string, opts: LintOptions): Promise<
     const tree = await visit({ dns, nodes: 0 }, name, "root", null, [name]);
     const findings = flatten(tree);
     const totalVoidLookups = sumVoids(tree);
+    const totalFamilyVoidLookups = sumFamilyVoids(tree);
     if (tree.branchLookups > MAX_DNS_LOOKUPS) {
       findings.push({
         severity: "error",
@@ -220,6 +270,7 @@ export async function lintSpfDomain(domain: string, opts: LintOptions): Promise<
         message: `${totalVoidLookups} terms look up names that do not exist or have no addresses; over ${voidLimit} gives permerror (RFC 7208 §4.6.4)`,
       });
     }
+    findings.push(...familyVoidFindings(totalVoidLookups, totalFamilyVoidLookups, voidLimit, name));
     const verdict = findings.some((f) => f.severity === "error")
       ? "error"
       : findings.length
@@ -231,6 +282,7 @@ export async function lintSpfDomain(domain: string, opts: LintOptions): Promise<
       totalLookups: tree.branchLookups,
       lookupLimit: MAX_DNS_LOOKUPS,
       totalVoidLookups,
+      totalFamilyVoidLookups,
       voidLimit,
       findings,
       verdict,

@@ -35,6 +35,16 @@ function isVoid<T>(a: DnsAnswer<T>): boolean {
   return a.kind === "nxdomain" || a.kind === "nodata" || (a.kind === "ok" && a.records.length === 0);
 }
 
+/** A name that cannot be queried (empty or over-long labels after expansion) is a void lookup. */
+function unusable(state: CheckState, name: string, ref: TermRef): boolean {
+  if (queryableName(name)) return false;
+  countVoid(state, ref, `"${name}" is not a usable DNS name`);
+  return true;
+}
+
+/** "A" or "AAAA": the address type asked for the client's IP version. */
+const addressType = (state: CheckState): string => (state.ip.version === 4 ? "A" : "AAAA");
+
 /** Whether any address of `records` is in the client's network with the given prefix lengths. */
 function anyInNetwork(
   state: CheckState,
@@ -57,17 +67,39 @@ async function matchA(
   m: { cidr4: number | null; cidr6: number | null },
   ref: TermRef,
 ) {
-  if (!queryableName(name)) {
-    countVoid(state, ref, `"${name}" is not a usable DNS name`);
-    return false;
-  }
+  if (unusable(state, name, ref)) return false;
   const answer = await addressQuery(state, name);
-  if (answer.kind === "error") dnsFailure(`${state.ip.version === 4 ? "A" : "AAAA"} ${name}`, answer.detail);
+  if (answer.kind === "error") dnsFailure(`${addressType(state)} ${name}`, answer.detail);
   if (isVoid(answer)) {
-    countVoid(state, ref, `${state.ip.version === 4 ? "A" : "AAAA"} ${name}`);
+    if (answer.kind !== "nxdomain" && state.ip.version === 6 && !(await ipv6Void(state, name))) return false;
+    countVoid(state, ref, `${addressType(state)} ${name}`);
     return false;
   }
   return answer.kind === "ok" && anyInNetwork(state, answer.records, m.cidr4, m.cidr6);
+}
+
+/**
+ * For an IPv6 client whose AAAA query of `name` found nothing (the name exists): whether that
+ * counts as a void lookup. With dualStackVoids, a name that has A records is an IPv4-only host,
+ * not a void; without it, it counts (RFC 7208 §4.6.4 read literally) and the trace says why.
+ */
+async function ipv6Void(state: CheckState, name: string): Promise<boolean> {
+  if (!state.dualStackVoids) {
+    state.emit(
+      "note",
+      `AAAA ${name} is empty for this IPv6 client; if ${name} is an IPv4-only host, --dual-stack-voids does not count this as void`,
+    );
+    return true;
+  }
+  const a = await state.dns.a(name);
+  if (a.kind === "ok" && a.records.length > 0) {
+    state.emit(
+      "note",
+      `AAAA ${name} is empty but it has A records (IPv4-only host): not void (--dual-stack-voids)`,
+    );
+    return false;
+  }
+  return true;
 }
 
 async function matchMx(
@@ -76,10 +108,7 @@ async function matchMx(
   m: { cidr4: number | null; cidr6: number | null },
   ref: TermRef,
 ) {
-  if (!queryableName(name)) {
-    countVoid(state, ref, `"${name}" is not a usable DNS name`);
-    return false;
-  }
+  if (unusable(state, name, ref)) return false;
   const answer = await state.dns.mx(name);
   if (answer.kind === "error") dnsFailure(`MX ${name}`, answer.detail);
   if (answer.kind !== "ok" || answer.records.length === 0) {
@@ -100,7 +129,7 @@ async function matchMx(
     if (!queryableName(host)) continue; // null MX "." (RFC 7505) or junk: nothing to match
     // The address lookups of an mx term do not count toward the 10 (RFC 7208 §4.6.4), nor as void.
     const addrs = await addressQuery(state, host);
-    if (addrs.kind === "error") dnsFailure(`${state.ip.version === 4 ? "A" : "AAAA"} ${host}`, addrs.detail);
+    if (addrs.kind === "error") dnsFailure(`${addressType(state)} ${host}`, addrs.detail);
     if (addrs.kind === "ok" && anyInNetwork(state, addrs.records, m.cidr4, m.cidr6)) return true;
   }
   return false;
@@ -137,6 +166,17 @@ export function isSameOrSubdomain(name: string, target: string): boolean {
   return n === t || n.endsWith(`.${t}`);
 }
 
+/** The `%{p}` value: a validated name equal to or under the current domain if any, else any, else "unknown" (RFC 7208 §7.3). */
+export async function pickValidatedName(state: CheckState, d: string): Promise<string> {
+  const names = await validatedNames(state, null);
+  return (
+    names.find((n) => n.toLowerCase() === d.toLowerCase()) ??
+    names.find((n) => isSameOrSubdomain(n, d)) ??
+    names[0] ??
+    "unknown"
+  );
+}
+
 /**
  * Whether mechanism `m` (not include/all) matches. Counts DNS-querying terms and void lookups;
  * throws SpfAbort for temperror/permerror.
@@ -169,10 +209,7 @@ export async function matchMechanism(
     case "exists": {
       countLookup(state, ref);
       const name = await expandDomainSpec(state, m.domainSpec, domain);
-      if (!queryableName(name)) {
-        countVoid(state, ref, `"${name}" is not a usable DNS name`);
-        return false;
-      }
+      if (unusable(state, name, ref)) return false;
       const answer = await state.dns.a(name); // always A, whatever the client's IP version (RFC 7208 §5.7)
       if (answer.kind === "error") dnsFailure(`A ${name}`, answer.detail);
       if (isVoid(answer)) {

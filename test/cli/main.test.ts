@@ -72,12 +72,28 @@ describe("colour, verbosity and internal errors", () => {
 describe("the real binary", () => {
   it("stops quietly when its output pipe closes early", () => {
     const bin = join(REPO_ROOT, "bin/spfdk");
-    const r = spawnSync(
-      "sh",
-      ["-c", `"${process.execPath}" "${bin}" postfix-config | true`],
-      { encoding: "utf8" },
-    );
+    const r = spawnSync("sh", ["-c", `"${process.execPath}" "${bin}" postfix-config | true`], {
+      encoding: "utf8",
+    });
     expect(r.status).toBe(0);
     expect(r.stderr).toBe("");
+  });
+});
+
+describe("commander's usage errors", () => {
+  it.each([
+    [
+      ["keygen", "--domain", "example.com", "--selector", "s", "--type", "dsa"],
+      /^spfdk: option '--type <type>' argument 'dsa' is invalid/,
+    ],
+    [["keygen", "--selector", "s"], /^spfdk: required option '--domain <domain>' not specified/],
+    [
+      ["check-spf", "--ip", "192.0.2.1", "--sender", "a@example.com", "--scope", "all"],
+      /^spfdk: option '--scope <scope>' argument 'all' is invalid/,
+    ],
+  ])("%j gets the spfdk: prefix and exit 2", async (argv, message) => {
+    const r = await runCli(argv);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
   });
 });

@@ -31,7 +31,7 @@ describe("spfdk spf-lint", () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toContain("example.com  [lookups: 2 here, 3 in this branch; voids 0]");
     expect(r.stdout).toContain(
-      "└─ include:_spf.example.net -> _spf.example.net  [lookups: 1 here, 1 in this branch; voids 0]",
+      "└─ include:_spf.example.net -> _spf.example.net  [lookups: 1 here, 1 in this branch; voids 0, IPv6 clients: 1]",
     );
     expect(r.stdout).toContain("warning PTR ");
   });
