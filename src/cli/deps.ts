@@ -1,5 +1,6 @@
 import type { Readable } from "node:stream";
 import type { Resolver } from "../dns/resolver.js";
+import type { Ask } from "./spf-wizard-ask.js";
 
 /**
  * Everything a subcommand may touch outside the core. `bin/spfdk` builds the real one from
@@ -24,6 +25,8 @@ export interface CliDeps {
   now: () => Date;
   /** Tests may inject a resolver; otherwise one is built from --dns / --zone / --timeout. */
   resolver?: Resolver;
+  /** Tests may inject a scripted prompt for `spf-wizard`; otherwise @inquirer/prompts is used on a terminal. */
+  ask?: Ask;
 }
 
 /** What `main` hands every subcommand: the deps plus the run's state. */

@@ -16,11 +16,12 @@ export interface InputQuestion {
   validate?: Validate;
 }
 
-/** A yes/no question. */
+/** A yes/no question; `validate` may refuse an answer (it is then asked again, with the reason). */
 export interface ConfirmQuestion {
   message: string;
   help: string;
   default: boolean;
+  validate?: (answer: boolean) => string | null | Promise<string | null>;
 }
 
 /** A choice among values; each choice has a short description. */
@@ -32,8 +33,8 @@ export interface SelectQuestion<T extends string> {
 }
 
 /**
- * How the wizard asks. An implementation must re-ask an `input` until `validate` accepts it, showing
- * the reason, and reject with an error named `ExitPromptError` when the user presses Ctrl-C.
+ * How the wizard asks. An implementation must re-ask an `input` or `confirm` until its `validate`
+ * accepts the answer, showing the reason each time, and reject with an error named `ExitPromptError` when the user presses Ctrl-C.
  */
 export interface Ask {
   input(q: InputQuestion): Promise<string>;
@@ -41,14 +42,18 @@ export interface Ask {
   select<T extends string>(q: SelectQuestion<T>): Promise<T>;
 }
 
-/** A CommandContext that may carry a scripted `ask` (tests). */
-export type WizardContext = CommandContext & { ask?: Ask };
-
-/** The @inquirer/prompts implementation: help lines are printed dim above each question. */
+/**
+ * The @inquirer/prompts implementation: prints a two-line introduction, then each question with
+ * its help line (dim) above it.
+ */
 export async function inquirerAsk(ctx: CommandContext): Promise<Ask> {
   const prompts = await import("@inquirer/prompts");
   const s = makeStyle(ctx.color());
   const help = (text: string) => ctx.stdout(`${s.dim(`  ${text}`)}\n`);
+  ctx.stdout(
+    `${s.heading("spfdk spf-wizard")}: questions about who sends your mail, then every DNS record it needs.\n` +
+      `${s.dim("Press Enter to accept the default shown; Ctrl-C quits and writes nothing.")}\n\n`,
+  );
   return {
     async input(q) {
       help(q.help);
@@ -65,7 +70,13 @@ export async function inquirerAsk(ctx: CommandContext): Promise<Ask> {
     },
     async confirm(q) {
       help(q.help);
-      return prompts.confirm({ message: q.message, default: q.default });
+      for (;;) {
+        const answer = await prompts.confirm({ message: q.message, default: q.default });
+        const problem = q.validate ? await q.validate(answer) : null;
+        if (problem === null) return answer;
+        // Shown like the prompt library's own validation message, then the question comes again.
+        ctx.stdout(`${s.bad(`> ${problem}`)}\n`);
+      }
     },
     async select<T extends string>(q: SelectQuestion<T>) {
       help(q.help);

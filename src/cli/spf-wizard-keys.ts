@@ -58,6 +58,26 @@ async function loadKey(path: string): Promise<{ key: KeyObject; type: DkimKeyTyp
   return { key, ...d };
 }
 
+/**
+ * The path a new key for `selector` goes to. Throws CliError(Usage) when that file exists and
+ * `force` is off (the flags' answer is refused before any question, and again before writing).
+ */
+export async function newKeyTarget(
+  ctx: CommandContext,
+  dir: string,
+  selector: string,
+  force: boolean,
+): Promise<string> {
+  const keyFile = newKeyPath(ctx, dir, selector);
+  if (!force && (await exists(keyFile))) {
+    throw new CliError(
+      ExitCode.Usage,
+      `${keyFile} already exists; not overwriting it (use --force or another --selector)`,
+    );
+  }
+  return keyFile;
+}
+
 /** File checks for the flow, as reasons (never throwing). */
 export function keyChecks(ctx: CommandContext): KeyChecks {
   return {
@@ -101,13 +121,7 @@ export async function dkimMaterial(
     ({ type: keyType, bits } = loaded);
     publicKey = publicKeyRecordValue(loaded.key);
   } else {
-    keyFile = newKeyPath(ctx, answer.dir, answer.selector);
-    if (!force && (await exists(keyFile))) {
-      throw new CliError(
-        ExitCode.Usage,
-        `${keyFile} already exists; not overwriting it (use --force or another --selector)`,
-      );
-    }
+    keyFile = await newKeyTarget(ctx, answer.dir, answer.selector, force);
     const key = await generateDkimKey(answer.keyType, answer.bits);
     ({ type: keyType, bits } = key);
     publicKey = key.publicKeyB64;

@@ -68,15 +68,19 @@ export function zoneSnippet(result: WizardResult): string {
   return `${lines.join("\n")}\n`;
 }
 
-function describeChange(change: RecordChange | null): string | null {
+function describeChange(kind: RecordKind, change: RecordChange | null): string | null {
   if (change === null) return null;
   switch (change.status) {
     case "new":
       return "change: new (nothing of this kind is published now)";
     case "unchanged":
       return "change: none (already published exactly like this)";
-    case "replaces":
-      return `change: replaces ${change.current.map((c) => JSON.stringify(c)).join(" and ")}`;
+    case "replaces": {
+      const old = change.current.map((c) => JSON.stringify(c)).join(" and ");
+      // Publishing the new record next to the old one would leave two (RFC 7208 §4.5: permerror).
+      const hint = kind === "spf" ? "; delete it: two SPF records give permerror (RFC 7208 §4.5)" : "";
+      return `change: replaces ${old}${hint}`;
+    }
     case "unknown":
       return `change: unknown (the current record could not be fetched: ${change.detail})`;
     default:
@@ -98,7 +102,7 @@ export function renderText(result: WizardResult, s: Style): string {
       out.push(`  DNS lookups: ${record}/${MAX_DNS_LOOKUPS}${withTree}`);
     }
     for (const w of r.warnings) out.push(s.warn(`  warning: ${w}`));
-    const change = describeChange(r.change);
+    const change = describeChange(r.kind, r.change);
     if (change) out.push(`  ${change}`);
     if (r.kind === "dkim" && result.privateKey) {
       const pk = result.privateKey;
@@ -114,8 +118,49 @@ export function renderText(result: WizardResult, s: Style): string {
     "",
   );
   out.push(s.heading("For a web DNS panel (host, type TXT, value on one line):"));
-  for (const r of result.records) out.push(`  ${r.host}  TXT  ${r.value}`);
+  const width = Math.max(...result.records.map((r) => r.host.length));
+  for (const r of result.records) out.push(`  ${r.host.padEnd(width)}  TXT  ${r.value}`);
+  if (result.records.some((r) => r.strings.length > 1)) {
+    out.push(
+      s.dim("  (a panel that refuses values over 255 characters wants the quoted strings above, one by one)"),
+    );
+  }
   if (result.zoneFile) out.push("", s.ok(`Zone snippet written to ${result.zoneFile}`));
   for (const b of result.backups) out.push(`  backup: ${b}`);
+  out.push("", s.heading("Next steps:"), ...nextSteps(result));
   return `${out.join("\n")}\n`;
+}
+
+/** What to do with the records: publish, sign, check, and tighten the policies later. */
+function nextSteps(result: WizardResult): string[] {
+  const steps = ["Publish the records above at your DNS provider (replacing the ones they replace)."];
+  const dkim = result.records.find((r) => r.kind === "dkim");
+  const spf = result.records.find((r) => r.kind === "spf");
+  const dmarc = result.records.find((r) => r.kind === "dmarc");
+  const selector = dkim ? dkim.name.slice(0, dkim.name.indexOf("._domainkey.")) : null;
+  const key = result.privateKey;
+  if (selector !== null && key) {
+    steps.push(
+      `Sign outgoing mail with selector ${selector}, domain ${result.domain} and the key ${key.file} (spfdk postfix-config --outbound wires Postfix to the signer).`,
+    );
+  }
+  const checks = [`spfdk spf-lint ${result.domain}`];
+  if (selector !== null && key) {
+    checks.push(`spfdk check-key --domain ${result.domain} --selector ${selector} --key ${key.file}`);
+  }
+  steps.push(`Once the records are visible (allow for the TTL), check them: ${checks.join("  and  ")}`);
+  if (dkim && /(^|;)\s*t=y\s*(;|$)/.test(dkim.value) && selector !== null && key) {
+    steps.push(
+      `t=y is for testing: once receivers report dkim=pass, run the wizard again with --key ${key.file} --selector ${selector} and without --testing.`,
+    );
+  }
+  if (spf?.value.endsWith(" ~all")) {
+    steps.push("~all is for testing: once all your mail passes SPF, run the wizard again with --all fail.");
+  }
+  if (dmarc && /; p=none(;|$)/.test(dmarc.value)) {
+    steps.push(
+      "DMARC p=none only reports: move to quarantine, then reject, once the reports show only your servers.",
+    );
+  }
+  return steps.map((step, i) => `  ${i + 1}. ${step}`);
 }

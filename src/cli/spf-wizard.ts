@@ -1,83 +1,31 @@
+import { constants, promises as fsp } from "node:fs";
+import { hostname } from "node:os";
 import { dirname, resolve } from "node:path";
 import { Command, Option } from "commander";
-import { z } from "zod";
-import { domainNameProblem, selectorProblem } from "../dns/names.js";
 import type { Resolver } from "../dns/resolver.js";
-import { buildDmarcRecord, reportAddressProblem } from "../dmarc/record-builder.js";
-import { RSA_KEY_SIZES } from "../dkim/keygen.js";
+import { buildDmarcRecord } from "../dmarc/record-builder.js";
 import { isSpfRecord } from "../spf/parser.js";
-import { buildSpfRecord, emptySpfPlan } from "../spf/record-builder.js";
+import { buildSpfRecord, emptySpfPlan, type SpfPlan } from "../spf/record-builder.js";
 import { compareWithPublished } from "../spf/record-builder-changes.js";
 import { lintPlannedSpf } from "../spf/record-builder-tree.js";
-import { existsProblem, hostProblem, networkProblem } from "../spf/record-builder-terms.js";
 import { CliError, ExitCode } from "./exit-codes.js";
-import { ensureDir, exists, writeFileAtomic } from "./files.js";
-import { checkedString, parseFlags } from "./flags.js";
-import { inquirerAsk, type Ask, type WizardContext } from "./spf-wizard-ask.js";
-import { askSpf, splitList } from "./spf-wizard-flow.js";
-import { askDkim, askDmarc } from "./spf-wizard-flow-dkim.js";
-import { dkimMaterial, keyChecks } from "./spf-wizard-keys.js";
-import { renderText, wizardRecord, zoneSnippet, type WizardResult } from "./spf-wizard-render.js";
+import { describeFsError, ensureDir, exists, writeFileAtomic } from "./files.js";
+import { parseFlags } from "./flags.js";
+import { inquirerAsk, type Ask } from "./spf-wizard-ask.js";
+import { dkimMode, dmarcWanted, WizardFlags } from "./spf-wizard-flags.js";
+import { askSpf, domainFromHostName } from "./spf-wizard-flow.js";
+import { askDkim, askDmarc, DKIM_DEFAULTS, type DmarcAnswer } from "./spf-wizard-flow-dkim.js";
+import { dkimMaterial, keyChecks, newKeyTarget } from "./spf-wizard-keys.js";
+import {
+  renderText,
+  wizardRecord,
+  zoneSnippet,
+  type WizardRecord,
+  type WizardResult,
+} from "./spf-wizard-render.js";
 import { makeStyle } from "./style.js";
 import type { CommandContext } from "./deps.js";
 import { addResolverOptions, resolverFromOptions } from "./resolver-options.js";
-
-/** A variadic list flag: items may also be comma-separated; each must pass `problem`. */
-const list = (problem: (s: string) => string | null) =>
-  z
-    .array(z.string())
-    .transform((items) => items.flatMap(splitList))
-    .superRefine((items, c) => {
-      for (const item of items) {
-        const p = problem(item);
-        if (p !== null) c.addIssue({ code: "custom", message: p });
-      }
-    })
-    .optional();
-
-const Flags = z.object({
-  domain: checkedString(domainNameProblem).optional(),
-  a: z.boolean().optional(),
-  aHost: list(hostProblem),
-  mx: z.boolean().optional(),
-  mxDomain: list(hostProblem),
-  ip4: list((s) => networkProblem(s, 4)),
-  ip6: list((s) => networkProblem(s, 6)),
-  include: list(hostProblem),
-  exists: list(existsProblem),
-  ptr: z.boolean().optional(),
-  all: z.enum(["softfail", "fail", "neutral"], { message: "must be softfail, fail or neutral" }).optional(),
-  newKey: z.boolean().optional(),
-  key: z.string().min(1).optional(),
-  dkim: z.boolean().optional(),
-  selector: checkedString(selectorProblem).optional(),
-  keyType: z.enum(["rsa", "ed25519"], { message: "must be rsa or ed25519" }).optional(),
-  bits: z.coerce
-    .number({ message: "must be a number" })
-    .refine((b) => (RSA_KEY_SIZES as readonly number[]).includes(b), {
-      message: `must be one of ${RSA_KEY_SIZES.join(", ")} (under 1024 is refused, RFC 8301)`,
-    })
-    .optional(),
-  keyDir: z.string().min(1).optional(),
-  testing: z.boolean().optional(),
-  domainkeys: z.boolean().optional(),
-  dmarc: z.boolean().optional(),
-  dmarcPolicy: z
-    .enum(["none", "quarantine", "reject"], { message: "must be none, quarantine or reject" })
-    .optional(),
-  rua: list(reportAddressProblem),
-  yes: z.boolean().default(false),
-  format: z.enum(["text", "bind", "json"], { message: "must be text, bind or json" }).default("text"),
-  json: z.boolean().default(false),
-  out: z.string().min(1).optional(),
-  force: z.boolean().default(false),
-  offline: z.boolean().default(false),
-  dns: z.string().optional(),
-  zone: z.string().optional(),
-  timeout: z.string().optional(),
-  tries: z.string().optional(),
-});
-type Flags = z.infer<typeof Flags>;
 
 /** Why `host` cannot be included, from its TXT records (RFC 7208 §4.5, §5.2); null when fine or unknown. */
 async function includeProblem(resolver: Resolver, host: string): Promise<string | null> {
@@ -94,15 +42,8 @@ async function includeProblem(resolver: Resolver, host: string): Promise<string 
   return null;
 }
 
-function dkimMode(flags: Flags): "new" | "existing" | "none" | undefined {
-  if (flags.newKey && flags.key) throw new CliError(ExitCode.Usage, "--new-key and --key exclude each other");
-  if (flags.newKey) return "new";
-  if (flags.key !== undefined) return "existing";
-  return flags.dkim === false ? "none" : undefined;
-}
-
 /** Problems in the flag-given SPF answers alone, found before any question is asked. */
-async function checkGivenSpf(flags: Flags, resolver: Resolver | undefined): Promise<void> {
+async function checkGivenSpf(flags: WizardFlags, resolver: Resolver | undefined): Promise<void> {
   const given = buildSpfRecord({
     ...emptySpfPlan(flags.domain ?? ""),
     a: flags.a ?? false,
@@ -113,6 +54,7 @@ async function checkGivenSpf(flags: Flags, resolver: Resolver | undefined): Prom
     ip6: flags.ip6 ?? [],
     include: flags.include ?? [],
     exists: flags.exists ?? [],
+    ptr: flags.ptr ?? false,
   });
   if (given.problems.length > 0) throw new CliError(ExitCode.Usage, given.problems[0]!);
   if (!resolver) return;
@@ -120,15 +62,27 @@ async function checkGivenSpf(flags: Flags, resolver: Resolver | undefined): Prom
     const p = await includeProblem(resolver, host);
     if (p) throw new CliError(ExitCode.Usage, `--include: ${p}`);
   }
-  if (flags.domain !== undefined && (flags.include ?? flags.exists) !== undefined) {
-    const tree = await lintPlannedSpf(flags.domain, given.record, { resolver });
+  if (flags.include !== undefined) {
+    // Before the domain is asked, a reserved name (RFC 2606) stands in for it: the tree of the
+    // included records does not depend on it.
+    const tree = await lintPlannedSpf(flags.domain ?? "domain.invalid", given.record, { resolver });
     if (tree.problems.length > 0) throw new CliError(ExitCode.Usage, tree.problems[0]!);
   }
 }
 
 /** Asks what the flags left open (or takes defaults). A Ctrl-C says that nothing was written. */
-async function collect(ctx: WizardContext, flags: Flags, ask: Ask | null, resolver: Resolver | undefined) {
-  const given = { ...flags, dkim: dkimMode(flags) };
+async function collect(
+  ctx: CommandContext,
+  flags: WizardFlags,
+  ask: Ask | null,
+  resolver: Resolver | undefined,
+) {
+  const given = {
+    ...flags,
+    dkim: dkimMode(flags, ask !== null),
+    dmarc: dmarcWanted(flags),
+    suggestedDomain: domainFromHostName(hostname()),
+  };
   try {
     const plan = await askSpf(given, ask, {
       includeProblem: resolver ? (h) => includeProblem(resolver, h) : undefined,
@@ -149,48 +103,34 @@ async function collect(ctx: WizardContext, flags: Flags, ask: Ask | null, resolv
   }
 }
 
-async function run(ctx: WizardContext, flags: Flags): Promise<void> {
+async function run(ctx: CommandContext, flags: WizardFlags): Promise<void> {
   const format = flags.json ? "json" : flags.format;
   const interactive = !flags.yes && ctx.isTTY.stdin && ctx.isTTY.stdout;
-  const ask: Ask | null = flags.yes ? null : (ctx.ask ?? (interactive ? await inquirerAsk(ctx) : null));
+  const promptShown = !flags.yes && !ctx.ask && interactive;
+  const ask: Ask | null = flags.yes ? null : (ctx.ask ?? (promptShown ? await inquirerAsk(ctx) : null));
   if (!ask && flags.domain === undefined) {
     throw new CliError(ExitCode.Usage, "--domain is required with --yes or when not run in a terminal");
   }
+  // Contradicting or ignored flags are usage errors before anything else happens.
+  if (dkimMode(flags, ask !== null) === "new" && flags.selector !== undefined) {
+    await newKeyTarget(ctx, flags.keyDir ?? DKIM_DEFAULTS.dir, flags.selector, flags.force);
+  }
+  dmarcWanted(flags);
   const resolver = flags.offline ? undefined : await resolverFromOptions(ctx, flags);
   const outPath = flags.out === undefined ? null : resolve(ctx.cwd, flags.out);
-  const refuseOut = async () => {
-    if (outPath && !flags.force && (await exists(outPath))) {
-      throw new CliError(
-        ExitCode.Usage,
-        `zone snippet ${outPath} already exists; not overwriting it (use --force)`,
-      );
-    }
-  };
-  await refuseOut();
+  // The --out directory may be the new key's, which is created before the snippet is written.
+  const refuseOut = async (keyDir: string | undefined) =>
+    outPath ? checkOutPath(outPath, flags.force, keyDir && resolve(ctx.cwd, keyDir)) : undefined;
+  await refuseOut(flags.keyDir);
   await checkGivenSpf(flags, resolver);
   const { plan, domain, dkim, dmarc } = await collect(ctx, flags, ask, resolver);
 
   // Every answer is in: from here on nothing is asked, so a Ctrl-C above has written nothing.
-  const spf = buildSpfRecord(plan);
-  if (spf.problems.length > 0) throw new CliError(ExitCode.Usage, spf.problems[0]!);
-  const tree = resolver ? await lintPlannedSpf(domain, spf.record, { resolver }) : null;
-  if (tree && tree.problems.length > 0) throw new CliError(ExitCode.Usage, tree.problems[0]!);
-  const spfRecord = wizardRecord("spf", domain, `${domain}.`, spf.record, [
-    ...spf.warnings,
-    ...(tree?.warnings ?? []),
-  ]);
-  spfRecord.lookups = { record: spf.lookups, tree: tree ? tree.totalLookups : null };
-  const records = [spfRecord];
-  await refuseOut();
+  const records = [await spfRecord(plan, domain, resolver)];
+  await refuseOut(dkim.mode === "new" ? dkim.dir : undefined);
   const key = await dkimMaterial(ctx, domain, dkim, flags.force);
   if (key) records.push(wizardRecord("dkim", domain, key.name, key.value, key.warnings));
-  if (dmarc) {
-    const d = buildDmarcRecord({ domain, ...dmarc });
-    if (d.problems.length > 0) throw new CliError(ExitCode.Usage, d.problems[0]!);
-    const explain =
-      dmarc.policy === "none" ? ["p=none: nothing is rejected; receivers send daily reports to rua="] : [];
-    records.push(wizardRecord("dmarc", domain, d.name, d.value, [...d.warnings, ...explain]));
-  }
+  if (dmarc) records.push(dmarcRecord(domain, dmarc));
   if (resolver) {
     const changes = await compareWithPublished(records, { resolver });
     records.forEach((r, i) => (r.change = changes[i] ?? null));
@@ -210,7 +150,57 @@ async function run(ctx: WizardContext, flags: Flags): Promise<void> {
   await writeOutputs(ctx, result, key?.newPrivateKeyPem ?? null, flags.force);
   if (format === "json") ctx.stdout(`${JSON.stringify(result, null, 2)}\n`);
   else if (format === "bind") ctx.stdout(zoneSnippet(result));
-  else ctx.stdout(renderText(result, makeStyle(ctx.color())));
+  // After the prompts' own lines, a blank line sets the result apart.
+  else ctx.stdout(`${promptShown ? "\n" : ""}${renderText(result, makeStyle(ctx.color()))}`);
+}
+
+/**
+ * Refuses an --out file that exists (without --force) or whose directory cannot take it, so that
+ * nothing (such as a new key) is written when the zone snippet could not be. A missing directory
+ * is accepted when it is `keyDir`, the new key's directory, which is created first.
+ */
+async function checkOutPath(path: string, force: boolean, keyDir: string | undefined): Promise<void> {
+  if (!force && (await exists(path))) {
+    throw new CliError(
+      ExitCode.Usage,
+      `zone snippet ${path} already exists; not overwriting it (use --force)`,
+    );
+  }
+  if (dirname(path) === keyDir && !(await exists(keyDir))) return;
+  try {
+    const dir = await fsp.stat(dirname(path));
+    if (!dir.isDirectory()) throw Object.assign(new Error("not a directory"), { code: "ENOTDIR" });
+    await fsp.access(dirname(path), constants.W_OK);
+  } catch (err) {
+    throw new CliError(ExitCode.Usage, `cannot write zone snippet ${path}: ${describeFsError(err)}`);
+  }
+}
+
+/** The SPF record with its own and its include tree's findings. CliError(Usage) for a problem. */
+async function spfRecord(
+  plan: SpfPlan,
+  domain: string,
+  resolver: Resolver | undefined,
+): Promise<WizardRecord> {
+  const spf = buildSpfRecord(plan);
+  if (spf.problems.length > 0) throw new CliError(ExitCode.Usage, spf.problems[0]!);
+  const tree = resolver ? await lintPlannedSpf(domain, spf.record, { resolver }) : null;
+  if (tree && tree.problems.length > 0) throw new CliError(ExitCode.Usage, tree.problems[0]!);
+  const record = wizardRecord("spf", domain, `${domain}.`, spf.record, [
+    ...spf.warnings,
+    ...(tree?.warnings ?? []),
+  ]);
+  record.lookups = { record: spf.lookups, tree: tree ? tree.totalLookups : null };
+  return record;
+}
+
+/** The DMARC record, with what p=none means. CliError(Usage) for a bad report address. */
+function dmarcRecord(domain: string, dmarc: NonNullable<DmarcAnswer>): WizardRecord {
+  const d = buildDmarcRecord({ domain, ...dmarc });
+  if (d.problems.length > 0) throw new CliError(ExitCode.Usage, d.problems[0]!);
+  const explain =
+    dmarc.policy === "none" ? ["p=none: nothing is rejected; receivers send daily reports to rua="] : [];
+  return wizardRecord("dmarc", domain, d.name, d.value, [...d.warnings, ...explain]);
 }
 
 /** Writes the new private key (0600, directory 0700) and the --out zone snippet, never clobbering. */
@@ -294,5 +284,5 @@ Examples:
   spfdk spf-wizard --yes --domain example.com --a --mx --ip4 192.0.2.0/24 --include _spf.example.net --all softfail
   spfdk spf-wizard --yes --domain example.com --new-key --selector 2026a --key-dir keys --dmarc --out example.com.zone`,
     )
-    .action(async (raw: unknown) => run(ctx as WizardContext, parseFlags(Flags, raw)));
+    .action(async (raw: unknown) => run(ctx, parseFlags(WizardFlags, raw)));
 }

@@ -113,7 +113,7 @@ function addHosts(acc: Acc, prefix: string, names: string[], check: (n: string) 
   }
 }
 
-/** Adds `ip4:`/`ip6:` terms with their warnings (host bits set, huge or private ranges). */
+/** Adds `ip4:`/`ip6:` terms with their warnings (host bits set, huge or private ranges); /0 is a problem. */
 function addNetworks(acc: Acc, version: 4 | 6, networks: string[]): void {
   const seen = new Set<string>();
   for (const raw of networks) {
@@ -124,6 +124,19 @@ function addNetworks(acc: Acc, version: 4 | 6, networks: string[]): void {
       continue;
     }
     const term = `ip${version}:${text.toLowerCase()}`;
+    if (n.prefix === 0) {
+      // A /0 network matches every client of that family: a pass for all, which the wizard never
+      // offers (it has no +all either).
+      acc.problems.push(`${term} authorises every IPv${version} address, like +all; list your own networks`);
+      continue;
+    }
+    const v4 = version === 6 ? ip4MappedAddress(n.address, n.prefix) : null;
+    if (v4 !== null) {
+      acc.problems.push(
+        `${term} is an IPv4-mapped address: receivers check IPv4 clients against ip4: only (RFC 7208 §5); list ${v4} under ip4`,
+      );
+      continue;
+    }
     if (seen.has(term)) {
       acc.warnings.push(`${term} is listed twice; kept once`);
       continue;
@@ -143,9 +156,17 @@ function addNetworks(acc: Acc, version: 4 | 6, networks: string[]): void {
   }
 }
 
+/** The IPv4 form of a network inside ::ffff:0:0/96 (RFC 4291 §2.5.5.2), or null. */
+function ip4MappedAddress(address: Uint8Array, prefix: number): string | null {
+  const mapped = prefix >= 96 && address.slice(0, 10).every((b) => b === 0) && address[10] === 0xff;
+  if (!mapped || address[11] !== 0xff) return null;
+  const v4 = Array.from(address.slice(12)).join(".");
+  return prefix === 128 ? v4 : `${v4}/${prefix - 96}`;
+}
+
 /**
  * Builds the `v=spf1` record for `plan`. Term order: a, a:, mx, mx:, ip4, ip6, include, exists,
- * ptr, all. Never throws: bad answers, more than 10 lookup terms (RFC 7208 §4.6.4) and a record over
+ * ptr, all. Never throws: bad answers (including an ip4:/ip6: network of /0), more than 10 lookup terms (RFC 7208 §4.6.4) and a record over
  * 512 bytes (RFC 7208 §3.4) are listed in `problems`. The record also goes through spf-lint's
  * `lintSpfRecord`, whose warnings are added (and whose errors would be problems). Does not resolve anything, so lookups made
  * inside included records and the MX hosts' address lookups are not counted here (the second do not

@@ -116,6 +116,22 @@ describe("spfdk spf-wizard (non-interactive)", () => {
       /needs 11 DNS lookups/,
     ],
     [["--domain", "example.com", "--new-key", "--key", "x.pem"], /--new-key and --key exclude each other/],
+    [["--domain", "example.com", "--selector", "s1"], /^spfdk: --selector needs --new-key or --key/],
+    [["--domain", "example.com", "--testing"], /^spfdk: --testing needs --new-key or --key/],
+    [["--domain", "example.com", "--new-key", "--no-dkim"], /^spfdk: --no-dkim excludes --new-key\n$/],
+    [["--domain", "example.com", "--bits", "4096", "--no-dkim"], /^spfdk: --no-dkim excludes --bits\n$/],
+    [
+      ["--domain", "example.com", "--key", join(FIXTURES, "rsa-2048.pem"), "--bits", "4096"],
+      /^spfdk: --bits applies to a new key \(--new-key\), not to --key\n$/,
+    ],
+    [
+      ["--domain", "example.com", "--no-dmarc", "--rua", "d@example.com"],
+      /^spfdk: --no-dmarc excludes --rua\n$/,
+    ],
+    [
+      ["--domain", "example.com", "--ip4", "0.0.0.0/0"],
+      /^spfdk: ip4:0\.0\.0\.0\/0 authorises every IPv4 address/,
+    ],
     [["--domain", "example.com", "--new-key", "--bits", "512"], /--bits: must be one of/],
     [["--domain", "example.com", "--dmarc", "--rua", "nobody"], /--rua: "nobody" is not a mail address/],
     [["--domain", "example.com", "--key", join(FIXTURES, "rsa-512.pem")], /512-bit RSA key; RFC 8301/],
@@ -130,6 +146,16 @@ describe("spfdk spf-wizard (non-interactive)", () => {
     expect(r.stdout).toBe("");
     expect(r.stderr.trim().split("\n")).toHaveLength(1);
     expect(r.stderr).toMatch(message);
+  });
+
+  it("--dmarc-policy or --rua alone asks for the DMARC record", async () => {
+    const r = await wizard("--domain", "example.com", "--dmarc-policy", "quarantine", "--format", "bind");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(
+      '_dmarc.example.com.\tIN\tTXT\t"v=DMARC1; p=quarantine; rua=mailto:postmaster@example.com"',
+    );
+    const rua = await wizard("--domain", "example.com", "--rua", "d@example.com", "--format", "bind");
+    expect(rua.stdout).toContain('"v=DMARC1; p=none; rua=mailto:d@example.com"');
   });
 
   it("checks include: targets for an SPF record when a resolver is available", async () => {
@@ -205,12 +231,31 @@ describe("spfdk spf-wizard (non-interactive)", () => {
     );
   });
 
+  it("an --out file that cannot be written stops the run before the new key is written", async () => {
+    const dir = join(tmp, "keys-out");
+    const out = join(tmp, "missing-dir", "example.zone");
+    const r = await wizard("--yes", "--domain", "example.com", "--new-key", "--key-dir", dir, "--out", out);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`spfdk: cannot write zone snippet ${out}: no such file or directory\n`);
+    expect(r.stdout).toBe("");
+    expect(existsSync(dir)).toBe(false);
+    // The new key's directory may hold the snippet: it is created first.
+    const ok = await wizard(
+      ...["--yes", "--domain", "example.com", "--new-key", "--key-type", "ed25519"],
+      ...["--key-dir", dir, "--out", join(dir, "example.zone")],
+    );
+    expect(ok.code).toBe(0);
+    expect(readdirSync(dir).sort()).toEqual(["example.zone", "mail.private"]);
+  });
+
   it("a new key with --yes is written only when --new-key is given", async () => {
     const dir = join(tmp, "keys");
+    // --key-dir alone would be ignored: that is a usage error now, and still nothing is written.
     const r = await wizard("--yes", "--domain", "example.com", "--key-dir", dir);
-    expect(r.code).toBe(0);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe("spfdk: --key-dir needs --new-key or --key (no key is made otherwise)\n");
     expect(existsSync(dir)).toBe(false);
-    const k = await wizard(
+    const newKey = [
       "--yes",
       "--domain",
       "example.com",
@@ -219,19 +264,11 @@ describe("spfdk spf-wizard (non-interactive)", () => {
       "ed25519",
       "--key-dir",
       dir,
-    );
+    ];
+    const k = await wizard(...newKey);
     expect(k.code).toBe(0);
     expect(readdirSync(dir)).toEqual(["mail.private"]);
-    const again = await wizard(
-      "--yes",
-      "--domain",
-      "example.com",
-      "--new-key",
-      "--key-type",
-      "ed25519",
-      "--key-dir",
-      dir,
-    );
+    const again = await wizard(...newKey);
     expect(again.code).toBe(2);
     expect(again.stderr).toMatch(/mail\.private already exists/);
   });

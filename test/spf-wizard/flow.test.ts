@@ -3,7 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "@jest/globals";
 import { zone } from "../../src/dns/static-resolver.js";
-import { CTRL_C, runWizard } from "./scripted-ask.js";
+import { askSpf, domainFromHostName } from "../../src/cli/spf-wizard-flow.js";
+import { CTRL_C, runWizard, scriptedAsk } from "./scripted-ask.js";
 
 const FIXTURES = join(import.meta.dirname, "fixtures");
 const RSA_KEY = join(FIXTURES, "rsa-2048.pem");
@@ -16,6 +17,9 @@ const resolver = zone({
   "_spf2.example.net": { TXT: ["v=spf1 ip4:198.51.100.0/24 -all"] },
   "big.example.net": {
     TXT: [`v=spf1 ${Array.from({ length: 8 }, (_, i) => `a:h${i}.example.net`).join(" ")} -all`],
+  },
+  "huge.example.net": {
+    TXT: [`v=spf1 ${Array.from({ length: 10 }, (_, i) => `a:h${i}.example.net`).join(" ")} -all`],
   },
   "nospf.example.net": { TXT: ["hello world"] },
   "two.example.net": { TXT: ["v=spf1 -all", "v=spf1 ~all"] },
@@ -118,6 +122,38 @@ describe("spf-wizard interactive flow (scripted answers)", () => {
     expect(r.stdout).toContain('"v=spf1 a mx include:s1.example.net include:s2.example.net -all"');
   });
 
+  it("re-asks a later answer (list or yes/no) that takes a flag-given include tree over 10 lookups", async () => {
+    // big.example.net spends 8 lookups: with its include: term the record starts at 9 of 10.
+    const argv = ["--domain", "example.com", "--include", "big.example.net", "--no-dkim", "--no-dmarc"];
+    const r = await runWizard(
+      [...argv, "--format", "bind"],
+      [
+        true, // a: 10 lookups, accepted
+        "out.example.com", // a:host would make 11
+        "",
+        true, // mx would make 11
+        false,
+        "",
+        "",
+        "",
+        true, // exists/ptr wanted
+        "",
+        true, // ptr would make 11
+        false,
+        true, // complete
+        "fail",
+      ],
+      { resolver },
+    );
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    const over = expect.stringMatching(
+      /^with its included records the domain needs 11 DNS lookups; .*§4\.6\.4\)$/,
+    );
+    expect(r.transcript.reasks).toEqual([over, over, over]);
+    expect(r.stdout).toContain('example.com.\tIN\tTXT\t"v=spf1 a include:big.example.net -all"');
+  });
+
   it("asks only what the flags did not answer", async () => {
     const r = await runWizard(
       ["--domain", "example.com", "--a", "--no-mx", "--ip4", "192.0.2.1", "--no-dkim", "--no-dmarc"],
@@ -179,6 +215,19 @@ describe("spf-wizard interactive flow (scripted answers)", () => {
     expect(readdirSync(dir).sort()).toEqual(["2026b.private", "mail.private"]);
   });
 
+  it("a --selector whose new key file exists exits 2 before any question", async () => {
+    const dir = join(tmp, "taken-flag");
+    mkdirSync(dir);
+    writeFileSync(join(dir, "s1.private"), "keep me");
+    const r = await runWizard(["--new-key", "--selector", "s1", "--key-dir", dir], []);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(
+      `spfdk: ${join(dir, "s1.private")} already exists; not overwriting it (use --force or another --selector)\n`,
+    );
+    expect(r.transcript.questions).toEqual([]);
+    expect(readFileSync(join(dir, "s1.private"), "utf8")).toBe("keep me");
+  });
+
   it("Ctrl-C exits 130 and writes nothing", async () => {
     const dir = join(tmp, "ctrl-c");
     const r = await runWizard(
@@ -197,10 +246,33 @@ describe("spf-wizard interactive flow (scripted answers)", () => {
       ["--a", "--mx", "--include", ...Array.from({ length: 9 }, (_, i) => `s${i}.example.net`)],
       /needs 11 DNS lookups/,
     ],
+    // The domain is not given yet: the include tree is checked before it is asked.
+    [["--include", "huge.example.net"], /^spfdk: with its included records the domain needs 11 DNS lookups/],
   ])("flag answers with a problem %j exit 2 before any question", async (argv, message) => {
     const r = await runWizard(argv, [], { resolver });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(message);
     expect(r.transcript.questions).toEqual([]);
+  });
+});
+
+describe("domainFromHostName: the default offered for the domain question", () => {
+  it.each<[string, string | undefined]>([
+    ["mail.example.com", "example.com"],
+    ["MX1.Mail.Example.ORG.", "mail.example.org"],
+    ["mail", undefined],
+    ["localhost.localdomain", undefined],
+    ["host.example.123", undefined],
+    ["a.-bad-.example", undefined],
+  ])("%s suggests %s", (host, domain) => {
+    expect(domainFromHostName(host)).toBe(domain);
+  });
+
+  it("an empty answer to the domain question takes the suggestion", async () => {
+    const { ask, transcript } = scriptedAsk(["", false, "", false, "", "", "", "", false, false]);
+    const plan = await askSpf({ suggestedDomain: "example.org" }, ask);
+    expect(plan.domain).toBe("example.org");
+    expect(plan.all).toBe("neutral");
+    expect(transcript.questions[0]).toBe("Domain to set up:");
   });
 });

@@ -53,6 +53,8 @@ beforeAll(() => {
       'example.com.\tIN\tTXT\t"v=spf1 mx -all"',
       '_spf.example.net.\tIN\tTXT\t"v=spf1 ip4:198.51.100.0/24 -all"',
       'nospf.example.net.\tIN\tTXT\t"just text"',
+      // 8 lookups inside: with its include: term a record starts at 9 of 10.
+      `big.example.net.\tIN\tTXT\t"v=spf1 ${Array.from({ length: 8 }, (_, i) => `a:h${i}.example.net`).join(" ")} -all"`,
       "",
     ].join("\n"),
   );
@@ -140,6 +142,30 @@ async function answer(session: string, prompt: string, text: string, ...keys: st
       '_dmarc.example.com.\tIN\tTXT\t"v=DMARC1; p=none; rua=mailto:postmaster@example.com"',
     );
   }, 40_000);
+
+  it("re-asks a yes that would take the include tree over 10 lookups, with the reason", async () => {
+    const s = `tree-${process.pid}`;
+    start(s, ["--zone", "current.zone", "--include", "big.example.net", "--no-dkim", "--no-dmarc"]);
+    await answer(s, "Domain to set up:", "example.com");
+    await answer(s, "Do example.com's own address hosts", "y"); // 10 of 10: accepted
+    await answer(s, "Other hosts that send mail", "");
+    await answer(s, "Do example.com's MX hosts", "y"); // would be 11
+    const reasked = await waitFor(
+      s,
+      /needs 11 DNS lookups; receivers give permerror above 10 \(RFC 7208 §4\.6\.4\)\n\? Do example\.com's MX hosts/,
+    );
+    expect(reasked).toContain("✔ Do example.com's MX hosts also send its mail? (mx) Yes");
+    await answer(s, "Do example.com's MX hosts", "n");
+    for (const q of ["Domains whose MX hosts", "IPv4 addresses", "IPv6 addresses", "Add exists: or ptr"]) {
+      await answer(s, q, "");
+    }
+    await answer(s, "Do these describe every host", "");
+    await answer(s, "What should receivers do", "", "Down"); // -all
+    const text = await waitFor(s, /^EXIT=\d+$/m);
+    expect(text).toMatch(/^EXIT=0$/m);
+    expect(text).toContain("value: v=spf1 a include:big.example.net -all");
+    expect(text).toContain("DNS lookups: 2/10 (10/10 with the included records)");
+  }, 30_000);
 
   it("Ctrl-C exits 130 and writes nothing", async () => {
     const s = `ctrl-c-${process.pid}`;

@@ -96,6 +96,18 @@ describe("buildSpfRecord: problems (the wizard re-asks; flags exit 2)", () => {
     ["include of itself", { include: ["example.com"] }, /including it loops/],
     ["macro outside exists", { include: ["%{d}.example.net"] }, /macros only in exists:/],
     ["exp-only macro in exists", { exists: ["%{c}.example.com"] }, /only exp= may use/],
+    [
+      "ip4 /0 is +all",
+      { ip4: ["0.0.0.0/0"] },
+      /^ip4:0\.0\.0\.0\/0 authorises every IPv4 address, like \+all/,
+    ],
+    [
+      "IPv4-mapped ip6",
+      { ip6: ["::ffff:192.0.2.1"] },
+      /^ip6:::ffff:192\.0\.2\.1 is an IPv4-mapped address: .*RFC 7208 §5\); list 192\.0\.2\.1 under ip4$/,
+    ],
+    ["IPv4-mapped ip6 range", { ip6: ["::ffff:192.0.2.0/120"] }, /list 192\.0\.2\.0\/24 under ip4$/],
+    ["ip6 /0 is +all", { ip6: ["::/0"] }, /^ip6:::\/0 authorises every IPv6 address/],
   ])("%s", (_name, p, reason) => {
     const b = buildSpfRecord(plan(p));
     expect(b.problems.join("\n")).toMatch(reason);
@@ -114,7 +126,8 @@ describe("buildSpfRecord: warnings", () => {
     ["ptr (spf-lint)", { ptr: true }, /ptr is slow and unreliable; RFC 7208 §5\.5/],
     ["host bits set", { ip4: ["192.0.2.1/24"] }, /bits set after \/24/],
     ["private range", { ip4: ["10.1.2.3"] }, /private or loopback/],
-    ["huge range", { ip4: ["0.0.0.0/0"] }, /very large range/],
+    ["huge range", { ip4: ["0.0.0.0/4"] }, /very large range \(\/4\)/],
+    ["huge ip6 range", { ip6: ["2001::/12"] }, /very large range \(\/12\)/],
     ["no sender and ~all", {}, /lists no sender.*v=spf1 -all/],
     ["?all (spf-lint)", { mx: true, all: "neutral" }, /\?all gives no protection/],
     [

@@ -20,7 +20,7 @@ function exitPromptError(): Error {
 
 /**
  * An `Ask` that answers from `answers` in order. Like the real prompt, an input answer that
- * `validate` rejects is re-asked: the reason is recorded and the next scripted answer is used.
+ * `validate` rejects (text or yes/no) is re-asked: the reason is recorded and the next scripted answer is used.
  * Runs out of answers → throws, naming the question (the test then fails loudly).
  */
 export function scriptedAsk(answers: Answer[]): { ask: Ask; transcript: Transcript } {
@@ -46,9 +46,13 @@ export function scriptedAsk(answers: Answer[]): { ask: Ask; transcript: Transcri
     },
     async confirm(q) {
       transcript.questions.push(q.message);
-      const a = next(q.message);
-      if (typeof a !== "boolean") throw new Error(`expected yes/no for: ${q.message}`);
-      return a;
+      for (;;) {
+        const a = next(q.message);
+        if (typeof a !== "boolean") throw new Error(`expected yes/no for: ${q.message}`);
+        const problem = q.validate ? await q.validate(a) : null;
+        if (problem === null) return a;
+        transcript.reasks.push(problem);
+      }
     },
     async select(q) {
       transcript.questions.push(q.message);
