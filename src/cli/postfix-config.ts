@@ -101,6 +101,14 @@ Examples:
       const resolved = resolveParts(explicit, opts);
       if ("flag" in resolved) throw new CliError(ExitCode.Usage, `${resolved.flag}: ${resolved.message}`);
       const dir = mode.postfixDir === undefined ? "/etc/postfix" : resolve(ctx.cwd, mode.postfixDir);
+      // The path is written into transport_maps, where Postfix splits on spaces and commas and
+      // expands $names; the files are edited as bytes, so it must also be plain ASCII.
+      if (resolved.parts.includes("transport") && /[^\x21-\x7e]|[,$]/.test(dir)) {
+        throw new CliError(
+          ExitCode.Usage,
+          `--postfix-dir: "${dir}" goes into transport_maps, so it must be ASCII without spaces, commas or $`,
+        );
+      }
       const plan = buildPlan(opts, resolved.parts, await readTemplates(), dir);
       if (mode.apply || mode.remove || mode.dryRun) {
         await runApply(ctx, {

@@ -17,9 +17,11 @@ export function renderPlanText(plan: Plan, notes: readonly string[], configDir: 
     );
   }
   if (plan.parts.includes("pickup")) {
+    const c = configDir === "/etc/postfix" ? "" : ` -c ${configDir}`;
+    const filter = plan.services.find((x) => x.part === "pickup")?.options[0]?.value ?? "";
     out.push(
       s.warn("Note: pickup already exists in master.cf; add the -o line to that entry, or run:"),
-      `  postconf -P 'pickup/unix/content_filter=${plan.services.find((x) => x.part === "pickup")?.options[0]?.value ?? ""}'`,
+      `  postconf${c} -P 'pickup/unix/content_filter=${filter}'`,
       "",
     );
   }
@@ -71,6 +73,8 @@ export interface ApplyReport {
     file: string;
     path: string;
     changed: boolean;
+    /** The file was (or, with --dry-run, would be) deleted: a transport table spfdk created. */
+    deleted: boolean;
     backup: string | null;
     changes: string[];
     diff: string;
@@ -93,7 +97,8 @@ export function renderApplyText(r: ApplyReport, s: Style): string {
     out.push(s.ok(`Nothing to change: ${r.postfixDir} already matches.`));
   } else if (r.applied) {
     for (const f of changed) {
-      out.push(s.ok(`Updated ${f.path}`) + (f.backup ? ` (backup: ${f.backup})` : ""));
+      const verb = f.deleted ? "Removed" : "Updated";
+      out.push(s.ok(`${verb} ${f.path}`) + (f.backup ? ` (backup: ${f.backup})` : ""));
       for (const c of f.changes) out.push(`  ${c}`);
     }
   }

@@ -3,6 +3,7 @@
  * as it streams.
  */
 import { createHash } from "node:crypto";
+import type { ByteScanner } from "../message/byte-scan.js";
 import { createBodyCanonicalizer, type Canon } from "./canonicalize.js";
 
 /** Hash algorithms DKIM names (RFC 6376 §3.3; sha1 only for legacy verification, RFC 8301). */
@@ -20,7 +21,8 @@ export interface BodyHashResult {
 
 /** An incremental body hasher. */
 export interface BodyHasher {
-  update(chunk: Buffer): void;
+  /** Feeds body bytes; `scanned` as in BodyCanonicalizer.push. */
+  update(chunk: Buffer, scanned?: ByteScanner): void;
   /** Ends the body; call once. */
   finish(): BodyHashResult;
 }
@@ -46,9 +48,9 @@ export function createBodyHasher(canon: Canon, hash: HashAlgorithm, limit?: numb
     h.update(part);
     hashed += part.length;
   };
-  const c = createBodyCanonicalizer(canon, sink);
+  const c = createBodyCanonicalizer(canon, sink, true); // sink only hashes: buffers are transient
   return {
-    update: (chunk) => c.push(chunk),
+    update: (chunk, scanned) => c.push(chunk, scanned),
     finish() {
       c.end();
       return { bodyHash: h.digest("base64"), canonicalLength: total, hashedLength: hashed };

@@ -3,6 +3,8 @@
  * Input is CRLF-normalised (src/message/message-reader.ts); a lone CR is data.
  */
 import type { HeaderField } from "../message/header-fields.js";
+import type { ByteScanner } from "../message/byte-scan.js";
+import { emitCrlfs, relaxedBody } from "./relaxed-body.js";
 
 /** A canonicalization algorithm name (RFC 6376 §3.4). */
 export type Canon = "simple" | "relaxed";
@@ -10,7 +12,6 @@ export type Canon = "simple" | "relaxed";
 const CR = 0x0d;
 const LF = 0x0a;
 const SP = 0x20;
-const HTAB = 0x09;
 const CRLF = Buffer.from("\r\n");
 
 /**
@@ -21,32 +22,35 @@ const CRLF = Buffer.from("\r\n");
  */
 export function canonicalizeHeader(field: HeaderField, canon: Canon, withCrlf = true): Buffer {
   if (canon === "simple") return withCrlf ? Buffer.concat([field.raw, CRLF]) : field.raw;
-  const value = field.value
-    .toString("latin1")
-    .replace(/\r\n(?=[ \t])/g, "")
-    .replace(/[\r\n]/g, "") // defensive: RFC 5322 forbids other CR/LF in a field
-    .replace(/[ \t]+/g, " ")
-    .replace(/^ /, "")
-    .replace(/ $/, "");
-  return Buffer.from(`${field.key}:${value}${withCrlf ? "\r\n" : ""}`, "latin1");
+  return Buffer.from(relaxedHeaderText(field, withCrlf), "latin1");
+}
+
+/**
+ * relaxed header canonicalization (RFC 6376 §3.4.2) of one field as a latin1 string (one char per
+ * octet), so that a whole header hash input is built as one string and converted once.
+ */
+export function relaxedHeaderText(field: HeaderField, withCrlf: boolean): string {
+  let value = field.value.toString("latin1");
+  // Unfolding removes the CRLF before WSP; any other CR or LF (RFC 5322 forbids them in a field)
+  // is removed too, defensively: together, every CR and LF goes.
+  if (value.includes("\r") || value.includes("\n")) value = value.replace(/[\r\n]+/g, "");
+  if (value.includes("\t") || value.includes("  ")) value = value.replace(/[ \t]+/g, " ");
+  const from = value.charCodeAt(0) === SP ? 1 : 0;
+  const to =
+    value.length > from && value.charCodeAt(value.length - 1) === SP ? value.length - 1 : value.length;
+  if (from !== 0 || to !== value.length) value = value.slice(from, to);
+  return withCrlf ? `${field.key}:${value}\r\n` : `${field.key}:${value}`;
 }
 
 /** An incremental body canonicalizer: canonical bytes go to the `out` callback as they are known. */
 export interface BodyCanonicalizer {
-  /** Feeds a piece of the CRLF-normalised body (any split). */
-  push(chunk: Buffer): void;
+  /**
+   * Feeds a piece of the CRLF-normalised body (any split). `scanned`: a SIMD scanner that may
+   * hold this chunk already (message-reader's), saving a copy; it never changes the result.
+   */
+  push(chunk: Buffer, scanned?: ByteScanner): void;
   /** Ends the body and emits what was held back (the final CRLF rules). */
   end(): void;
-}
-
-/** Emits `n` CRLFs in pieces of at most 64 KiB. */
-function emitCrlfs(n: number, out: (b: Buffer) => void): void {
-  const MAX = 32 * 1024;
-  while (n > 0) {
-    const k = Math.min(n, MAX);
-    out(Buffer.from("\r\n".repeat(k), "latin1"));
-    n -= k;
-  }
 }
 
 /**
@@ -103,155 +107,14 @@ function simpleBody(out: (b: Buffer) => void): BodyCanonicalizer {
 }
 
 /**
- * relaxed body canonicalization (RFC 6376 §3.4.4): WSP at line ends removed, WSP runs reduced to
- * one SP, empty lines at the end removed; a non-empty body ends with CRLF, an empty one stays empty.
+ * A body canonicalizer for `canon` that passes canonical bytes to `out`. With `transient`, `out`
+ * promises to be done with each buffer when it returns (a hash update), which lets the relaxed
+ * canonicalizer reuse one scratch buffer; without it, `out` may keep the buffers it is given.
  */
-function relaxedBody(out: (b: Buffer) => void): BodyCanonicalizer {
-  // State between pushes (copied to locals inside push: the byte loop is the hot path).
-  let heldLines = 0; // line ends seen since the last data byte
-  let pendingWsp = false; // a WSP run not yet emitted
-  let pendingCr = false; // a CR not yet known to start a CRLF
-  let emitted = false; // whether any data byte was emitted
-  return {
-    push(chunk) {
-      const n = chunk.length;
-      let held = heldLines;
-      let wsp = pendingWsp;
-      let cr = pendingCr;
-      let any = emitted;
-      // Room for every input byte, a pending SP and CR, and (up to 64 KiB of) carried empty lines.
-      const buf = Buffer.allocUnsafe(n + 4 + 2 * Math.min(held, 32768));
-      let j = 0;
-      // Fast path: between "dirty" spots (HTAB, two SPs, SP before CR) a line is already canonical
-      // and is copied as a block. The end of the chunk (WSP, CR, LF that later bytes may change)
-      // and the dirty spots go through the byte loop.
-      const dirty = new DirtyFinder(chunk);
-      let tail = n;
-      while (tail > 0 && isWspOrLineEnd(chunk[tail - 1]!)) tail--;
-      for (let k = 0; k < n; k++) {
-        if (!cr && !wsp && held === 0 && k < tail) {
-          let e = Math.min(dirty.next(k), tail);
-          while (e > k && isWspOrLineEnd(chunk[e - 1]!)) e--;
-          if (e > k) {
-            if (e - k >= 4096) {
-              // Long clean runs go out as they are (no copy).
-              if (j > 0) out(Buffer.from(buf.subarray(0, j)));
-              j = 0;
-              out(chunk.subarray(k, e));
-            } else j += chunk.copy(buf, j, k, e);
-            any = true;
-            k = e;
-            if (k >= n) break;
-          }
-        }
-        const b = chunk[k]!;
-        if (cr) {
-          cr = false;
-          if (b === LF) {
-            wsp = false;
-            held++;
-            continue;
-          }
-          // A lone CR is data.
-          if (held > 0) {
-            if (j + 2 * held + 2 <= buf.length) {
-              for (; held > 0; held--) {
-                buf[j++] = CR;
-                buf[j++] = LF;
-              }
-            } else {
-              // Many empty lines carried over from earlier chunks: emit them separately.
-              if (j > 0) out(Buffer.from(buf.subarray(0, j))); // buf is reused below
-              j = 0;
-              emitCrlfs(held, out);
-              held = 0;
-            }
-          }
-          if (wsp) buf[j++] = SP;
-          wsp = false;
-          buf[j++] = CR;
-          any = true;
-        }
-        if (b === SP || b === HTAB) {
-          wsp = true;
-        } else if (b === CR) {
-          cr = true;
-        } else {
-          if (held > 0) {
-            if (j + 2 * held + 2 <= buf.length) {
-              for (; held > 0; held--) {
-                buf[j++] = CR;
-                buf[j++] = LF;
-              }
-            } else {
-              // Many empty lines carried over from earlier chunks: emit them separately.
-              if (j > 0) out(Buffer.from(buf.subarray(0, j))); // buf is reused below
-              j = 0;
-              emitCrlfs(held, out);
-              held = 0;
-            }
-          }
-          if (wsp) {
-            buf[j++] = SP;
-            wsp = false;
-          }
-          buf[j++] = b;
-          any = true;
-        }
-      }
-      if (j > 0) out(buf.subarray(0, j));
-      heldLines = held;
-      pendingWsp = wsp;
-      pendingCr = cr;
-      emitted = any;
-    },
-    end() {
-      if (pendingCr) {
-        emitCrlfs(heldLines, out);
-        heldLines = 0;
-        out(Buffer.from(pendingWsp ? " \r" : "\r", "latin1"));
-        emitted = true;
-      }
-      if (emitted) out(CRLF);
-    },
-  };
-}
-
-function isWspOrLineEnd(b: number): boolean {
-  return b === SP || b === HTAB || b === CR || b === LF;
-}
-
-/**
- * Finds the next place relaxed canonicalization changes something: an HTAB, or an SP followed by
- * SP, HTAB or CR. One pass over the bytes, remembered between calls.
- */
-class DirtyFinder {
-  private found = -2; // last result; -2 unknown
-  constructor(private readonly chunk: Buffer) {
-    // Attachments (base64) have no WSP at all: two native memchr scans settle the whole chunk.
-    if (chunk.indexOf(SP) < 0 && chunk.indexOf(HTAB) < 0) this.found = chunk.length;
-  }
-  /** The first dirty offset at or after `from`, or the chunk length. */
-  next(from: number): number {
-    if (this.found >= from) return this.found;
-    if (this.found === this.chunk.length) return this.found;
-    const c = this.chunk;
-    const n = c.length;
-    let i = from;
-    for (; i < n; i++) {
-      const b = c[i]!;
-      if (b === HTAB) break;
-      if (b === SP && i + 1 < n) {
-        const d = c[i + 1]!;
-        if (d === SP || d === HTAB || d === CR) break;
-      }
-    }
-    this.found = i;
-    return i;
-  }
-}
-
-/** A body canonicalizer for `canon` that passes canonical bytes to `out`. */
-export function createBodyCanonicalizer(canon: Canon, out: (b: Buffer) => void): BodyCanonicalizer {
-  return canon === "simple" ? simpleBody(out) : relaxedBody(out);
+export function createBodyCanonicalizer(
+  canon: Canon,
+  out: (b: Buffer) => void,
+  transient = false,
+): BodyCanonicalizer {
+  return canon === "simple" ? simpleBody(out) : relaxedBody(out, { transient });
 }

@@ -2,6 +2,7 @@
  * DKIM signing (RFC 6376 §5) with rsa-sha256 or ed25519-sha256 (RFC 8463), the body streamed.
  */
 import { createHash, sign as cryptoSign, type KeyObject } from "node:crypto";
+import type { ByteScanner } from "../message/byte-scan.js";
 import type { HeaderField } from "../message/header-fields.js";
 import { createBodyHasher } from "./body-hash.js";
 import type { Canon } from "./canonicalize.js";
@@ -38,7 +39,8 @@ export interface DkimSignOptions {
 
 /** An incremental signer: push the CRLF-normalised body, then `finish`. */
 export interface DkimSigner {
-  update(bodyChunk: Buffer): void;
+  /** `scanned`: see BodyCanonicalizer.push. */
+  update(bodyChunk: Buffer, scanned?: ByteScanner): void;
   /** The complete DKIM-Signature field, folded with CRLF, without the final CRLF. */
   finish(): string;
 }
@@ -112,11 +114,17 @@ export function signedHeaderList(
   fields: readonly HeaderField[],
   o: { headers?: readonly string[]; oversign: boolean },
 ): string[] {
-  const wanted = [...new Set((o.headers ?? DEFAULT_SIGNED_HEADERS).map((h) => h.toLowerCase()))];
+  // The default list is already lower-case and without repeats.
+  const wanted: string[] =
+    o.headers === undefined
+      ? [...DEFAULT_SIGNED_HEADERS]
+      : [...new Set(o.headers.map((h) => h.toLowerCase()))];
   if (!wanted.includes("from")) wanted.unshift("from");
+  const present = new Map<string, number>(); // instances per name, counted once
+  for (const f of fields) present.set(f.key, (present.get(f.key) ?? 0) + 1);
   const out: string[] = [];
   for (const name of wanted) {
-    const n = fields.filter((f) => f.key === name).length;
+    const n = present.get(name) ?? 0;
     const extra =
       o.oversign && (o.headers !== undefined || (OVERSIGNED_HEADERS as readonly string[]).includes(name))
         ? 1
@@ -154,7 +162,7 @@ export function createDkimSigner(
     throw new RangeError("h= must include From (RFC 6376 §5.4)");
   const hasher = createBodyHasher(o.bodyCanon, "sha256");
   return {
-    update: (chunk) => hasher.update(chunk),
+    update: (chunk, scanned) => hasher.update(chunk, scanned),
     finish() {
       const body = hasher.finish();
       const tags = new Map<string, string>([

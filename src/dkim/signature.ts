@@ -3,7 +3,7 @@
  * input it covers (§3.7, §5.4.2).
  */
 import type { HeaderField } from "../message/header-fields.js";
-import { canonicalizeHeader, type Canon } from "./canonicalize.js";
+import { canonicalizeHeader, relaxedHeaderText, type Canon } from "./canonicalize.js";
 import type { HashAlgorithm } from "./body-hash.js";
 import { parseTagList, stripFws } from "./tag-list.js";
 
@@ -125,14 +125,18 @@ function checkIdentity(get: Get, domain: string): Checked<string> {
 function checkNumbers(
   get: Get,
 ): Checked<{ length: number | null; timestamp: number | null; expiration: number | null }> {
-  const out: Record<string, number | null> = {};
-  for (const t of ["l", "t", "x"]) {
+  const num = (t: string): number | null | undefined => {
     const v = get(t);
-    if (v === undefined) out[t] = null;
-    else if (/^\d{1,76}$/.test(stripFws(v))) out[t] = Number(stripFws(v));
-    else return { tag: t, reason: `${t}= is not a number` };
-  }
-  const [length, timestamp, expiration] = [out.l ?? null, out.t ?? null, out.x ?? null];
+    if (v === undefined) return null;
+    const d = stripFws(v);
+    return /^\d{1,76}$/.test(d) ? Number(d) : undefined; // undefined: not a number
+  };
+  const length = num("l");
+  if (length === undefined) return { tag: "l", reason: "l= is not a number" };
+  const timestamp = num("t");
+  if (timestamp === undefined) return { tag: "t", reason: "t= is not a number" };
+  const expiration = num("x");
+  if (expiration === undefined) return { tag: "x", reason: "x= is not a number" };
   if (timestamp !== null && expiration !== null && expiration < timestamp) {
     return { tag: "x", reason: `x=${expiration} is before t=${timestamp} (RFC 6376 §3.5)` };
   }
@@ -202,7 +206,9 @@ export function parseDkimSignature(
       selector,
       signedHeaders,
       identity,
-      ...numbers,
+      length: numbers.length,
+      timestamp: numbers.timestamp,
+      expiration: numbers.expiration,
       field,
       fieldWithoutB: withoutBValue(
         field,
@@ -242,7 +248,7 @@ export function headerHashInput(
   canon: Canon,
   signatureField: HeaderField,
 ): Buffer {
-  const parts: Buffer[] = [];
+  const chosen: HeaderField[] = [];
   const used = new Map<string, number>(); // name -> how many taken from the bottom
   for (const name of signedHeaders) {
     const skip = used.get(name) ?? 0;
@@ -251,12 +257,20 @@ export function headerHashInput(
       const f = fields[i]!;
       if (f.key !== name) continue;
       if (seen++ === skip) {
-        parts.push(canonicalizeHeader(f, canon));
+        chosen.push(f);
         break;
       }
     }
     used.set(name, skip + 1);
   }
+  if (canon === "relaxed") {
+    // One latin1 string, converted once (a Buffer per field costs more than the hashing).
+    let text = "";
+    for (const f of chosen) text += relaxedHeaderText(f, true);
+    return Buffer.from(text + relaxedHeaderText(signatureField, false), "latin1");
+  }
+  const parts: Buffer[] = [];
+  for (const f of chosen) parts.push(canonicalizeHeader(f, canon));
   parts.push(canonicalizeHeader(signatureField, canon, false));
   return Buffer.concat(parts);
 }

@@ -24,7 +24,21 @@ export interface TagList {
 }
 
 const TAG_NAME = /^[A-Za-z][A-Za-z0-9_]*$/;
-const WSP = /[ \t\r\n]/;
+const HAS_FWS = /[ \t\r\n]/;
+
+/** FWS octets (SP, HTAB, CR, LF) as char codes. */
+const isFws = (c: number) => c === 0x20 || c === 0x09 || c === 0x0d || c === 0x0a;
+
+/**
+ * Whether text[from, to) is empty after String.prototype.trim (the test for an empty tag-spec).
+ * Quick for the usual case (a tag name starts at once); otherwise asks trim itself.
+ */
+function blank(text: string, from: number, to: number): boolean {
+  if (from === to) return true;
+  const c = text.charCodeAt(from);
+  if (c > 0x20 && c < 0x7f) return false;
+  return text.slice(from, to).trim().length === 0;
+}
 
 /**
  * Parses a tag-list. FWS is allowed around names, "=" and values (§3.2); an empty tag-spec (for
@@ -39,17 +53,22 @@ export function parseTagList(text: string): TagList | { problem: TagListProblem 
   while (pos <= text.length) {
     let semi = text.indexOf(";", pos);
     if (semi < 0) semi = text.length;
-    const spec = text.slice(pos, semi);
-    if (spec.trim().length > 0) {
-      const eq = spec.indexOf("=");
-      if (eq < 0) return { problem: { kind: "syntax", detail: `"${spec.trim()}" has no "="` } };
-      const name = spec.slice(0, eq).replace(/^[ \t\r\n]+|[ \t\r\n]+$/g, "");
+    if (!blank(text, pos, semi)) {
+      let eq = text.indexOf("=", pos);
+      if (eq < 0 || eq > semi) {
+        return { problem: { kind: "syntax", detail: `"${text.slice(pos, semi).trim()}" has no "="` } };
+      }
+      let ns = pos;
+      let ne = eq;
+      while (ns < ne && isFws(text.charCodeAt(ns))) ns++;
+      while (ne > ns && isFws(text.charCodeAt(ne - 1))) ne--;
+      const name = text.slice(ns, ne);
       if (!TAG_NAME.test(name)) return { problem: { kind: "syntax", detail: `bad tag name "${name}"` } };
       if (seen.has(name)) return { problem: { kind: "duplicate", tag: name } };
-      let vs = pos + eq + 1;
+      let vs = ++eq;
       let ve = semi;
-      while (vs < ve && WSP.test(text[vs]!)) vs++;
-      while (ve > vs && WSP.test(text[ve - 1]!)) ve--;
+      while (vs < ve && isFws(text.charCodeAt(vs))) vs++;
+      while (ve > vs && isFws(text.charCodeAt(ve - 1))) ve--;
       const value = text.slice(vs, ve);
       seen.set(name, value);
       tags.push({ name, value, valueStart: vs, valueEnd: ve });
@@ -61,7 +80,7 @@ export function parseTagList(text: string): TagList | { problem: TagListProblem 
 
 /** Removes all FWS (SP, HTAB, CR, LF) from a value: base64 in b=, bh= and p= may be folded (§3.5). */
 export function stripFws(value: string): string {
-  return value.replace(/[ \t\r\n]+/g, "");
+  return HAS_FWS.test(value) ? value.replace(/[ \t\r\n]+/g, "") : value;
 }
 
 /** Whether a base64 string (already without FWS) is syntactically valid. */

@@ -4,7 +4,12 @@
  */
 import type { Resolver } from "../dns/resolver.js";
 import { createDomainKeysVerifier, type DomainKeysOutcome } from "../domainkeys/index.js";
-import { createMessageReader, type LineEnding, type MessageProblem } from "../message/message-reader.js";
+import {
+  createMessageReader,
+  readAll,
+  type LineEnding,
+  type MessageProblem,
+} from "../message/message-reader.js";
 import type { DkimOutcome } from "./results.js";
 import { createDkimVerifier, type DkimVerifier, type DkimVerifyOptions } from "./verify.js";
 
@@ -45,16 +50,13 @@ export async function verifyMessage(
         }
       });
     },
-    body(chunk) {
-      dkim!.update(chunk);
+    body(chunk, scanned) {
+      dkim!.update(chunk, scanned);
       for (const v of dk) v.update(chunk);
     },
   });
-  for await (const chunk of input) {
-    const problem = reader.push(chunk);
-    if (problem) return { kind: "problem", problem };
-  }
-  const problem = reader.end();
+  const read = readAll(reader, input);
+  const problem = read instanceof Promise ? await read : read;
   if (problem) return { kind: "problem", problem };
   const outcomes = await (dkim as DkimVerifier | null)!.finish();
   const dkOutcomes: DomainKeysOutcome[] = [];

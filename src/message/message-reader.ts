@@ -4,11 +4,11 @@
  * are read as CRLF, once, here (files from Maildir, mbox and editors use LF); a CR already before
  * an LF is kept, and a lone CR is data.
  */
+import { createByteScanner, SCAN_AFTER, SCAN_CHUNK, type ByteScanner } from "./byte-scan.js";
 import { parseHeaderFields, type HeaderField, type HeaderProblem } from "./header-fields.js";
 
 const CR = 0x0d;
 const LF = 0x0a;
-const CRLF = Buffer.from("\r\n");
 const CRLFCRLF = Buffer.from("\r\n\r\n");
 
 /** Largest header block accepted (1 MiB); more than that is not a message. */
@@ -37,8 +37,17 @@ export interface MessageHead {
 export interface MessageSink {
   /** Called once, when the header block is complete (before any body chunk). */
   head(head: MessageHead): void;
-  /** Called with each CRLF-normalised body chunk, in order; the chunks together are the body. */
-  body(chunk: Buffer): void;
+  /**
+   * Called with each CRLF-normalised body chunk, in order; the chunks together are the body.
+   * `scanned`: a SIMD scanner that holds this chunk already (pass it on to body canonicalizers).
+   */
+  body(chunk: Buffer, scanned?: ByteScanner): void;
+}
+
+/** Options of {@link createMessageReader}. */
+export interface MessageReaderOptions {
+  /** Octets after which big chunks are checked with SIMD (default: byte-scan.ts SCAN_AFTER; tests lower it). */
+  scanAfter?: number;
 }
 
 /** An incremental reader: push the raw bytes in any pieces, then call `end`. */
@@ -49,10 +58,30 @@ export interface MessageReader {
   end(): MessageProblem | null;
 }
 
-/** Converts bare LFs to CRLF in a stream; `lastWasCr` carries across chunk boundaries. */
-function normaliser(): (chunk: Buffer) => Buffer {
+/**
+ * Converts bare LFs to CRLF in a stream; `lastWasCr` carries across chunk boundaries. In a large
+ * message, big chunks are first checked with the SIMD scanner (byte-scan.ts): CRLF input, the
+ * usual case, then passes without the per-line search.
+ */
+function normaliser(scanAfter: number): {
+  normalise: (chunk: Buffer) => Buffer;
+  scanned: () => ByteScanner | undefined;
+} {
   let lastWasCr = false;
-  return (chunk) => {
+  let seen = 0;
+  let scanner: ByteScanner | null | undefined; // undefined: not made yet; null: unavailable
+  const normalise = (chunk: Buffer): Buffer => {
+    seen += chunk.length;
+    if (chunk.length >= Math.min(SCAN_CHUNK, scanAfter) && seen > scanAfter && chunk.length > 0) {
+      if (scanner === undefined) scanner = createByteScanner();
+      if (scanner !== null) {
+        scanner.load(chunk, lastWasCr ? CR : -1);
+        if (scanner.nextBareLf(0) >= chunk.length) {
+          lastWasCr = chunk[chunk.length - 1] === CR;
+          return chunk;
+        }
+      }
+    }
     let count = 0;
     let prevCr = lastWasCr;
     for (let i = chunk.indexOf(LF); i >= 0; i = chunk.indexOf(LF, i + 1)) {
@@ -75,6 +104,7 @@ function normaliser(): (chunk: Buffer) => Buffer {
     prevCr = false;
     return out;
   };
+  return { normalise, scanned: () => scanner ?? undefined };
 }
 
 /**
@@ -83,8 +113,8 @@ function normaliser(): (chunk: Buffer) => Buffer {
  * binary input. A message without an empty line is all header (RFC 5322 allows an absent body);
  * an input that ends inside the header is read the same way. It does not interpret MIME.
  */
-export function createMessageReader(sink: MessageSink): MessageReader {
-  const normalise = normaliser();
+export function createMessageReader(sink: MessageSink, o: MessageReaderOptions = {}): MessageReader {
+  const { normalise, scanned } = normaliser(o.scanAfter ?? SCAN_AFTER);
   let headParts: Buffer[] = [];
   let headLen = 0;
   let lineEnding: LineEnding | null = null;
@@ -114,7 +144,7 @@ export function createMessageReader(sink: MessageSink): MessageReader {
     if (raw.length > 0) lastRawByte = raw[raw.length - 1]!;
     const chunk = normalise(raw);
     if (inBody) {
-      if (chunk.length > 0) sink.body(chunk);
+      if (chunk.length > 0) sink.body(chunk, scanned());
       return null;
     }
     headParts.push(chunk);
@@ -124,7 +154,7 @@ export function createMessageReader(sink: MessageSink): MessageReader {
     headParts = [all];
     // The separator is CRLF CRLF, or a CRLF at the very start (no header fields at all).
     const searchFrom = Math.max(0, before - 3);
-    let sep = all.subarray(0, 2).equals(CRLF) ? 0 : all.indexOf(CRLFCRLF, searchFrom);
+    let sep = all[0] === CR && all[1] === LF ? 0 : all.indexOf(CRLFCRLF, searchFrom);
     if (sep > 0) sep += 2;
     if (sep < 0) {
       if (headLen > MAX_HEADER_BYTES) failed = { kind: "header-too-large", limit: MAX_HEADER_BYTES };
@@ -149,6 +179,39 @@ export function createMessageReader(sink: MessageSink): MessageReader {
   };
 
   return { push, end };
+}
+
+/**
+ * Pushes all of `input` into `reader` and ends it; returns the first problem, or null. An array
+ * (a message already in memory) is read synchronously: the result is then not a promise, which
+ * saves the caller an await per message. `afterPush` runs after each successful push (a caller's
+ * hook; it may throw).
+ */
+export function readAll(
+  reader: MessageReader,
+  input: AsyncIterable<Buffer> | Iterable<Buffer>,
+  afterPush?: () => void,
+): MessageProblem | null | Promise<MessageProblem | null> {
+  if (!Array.isArray(input)) return readStream(reader, input, afterPush);
+  for (const chunk of input as Buffer[]) {
+    const problem = reader.push(chunk);
+    if (problem) return problem;
+    afterPush?.();
+  }
+  return reader.end();
+}
+
+async function readStream(
+  reader: MessageReader,
+  input: AsyncIterable<Buffer> | Iterable<Buffer>,
+  afterPush?: () => void,
+): Promise<MessageProblem | null> {
+  for await (const chunk of input) {
+    const problem = reader.push(chunk);
+    if (problem) return problem;
+    afterPush?.();
+  }
+  return reader.end();
 }
 
 /** One line describing a message problem, for the CLI. */

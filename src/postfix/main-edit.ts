@@ -5,7 +5,7 @@
  */
 import type { EditResult } from "./master-edit.js";
 import { isIgnoredLine, splitLines } from "./master-cf.js";
-import { descriptionAbove, descriptionLines, markerLine, readMarker, rebuildLines } from "./markers.js";
+import { descriptionLines, lacksFinalNewline, markerLine, rebuildLines, removeMarked } from "./markers.js";
 import type { ParamSpec } from "./plan.js";
 
 /** One `name = value` logical line of main.cf. */
@@ -44,6 +44,18 @@ export function mainValue(text: string, name: string): string | undefined {
     .pop()?.value;
 }
 
+/** The parameters whose value names the file `path` (as `type:path` or the bare path). */
+export function paramsUsing(text: string, path: string): string[] {
+  const uses = (v: string) => v.split(/[\s,]+/).some((t) => t === path || t.endsWith(`:${path}`));
+  return [
+    ...new Set(
+      parseMainCf(splitLines(text))
+        .filter((p) => uses(p.value))
+        .map((p) => p.name),
+    ),
+  ];
+}
+
 /** Takes spfdk's parameters out of a main.cf, restoring the lines they replaced. */
 export function removeMainEdits(text: string): EditResult {
   const lines = splitLines(text);
@@ -52,18 +64,21 @@ export function removeMainEdits(text: string): EditResult {
   const replace = new Map<number, string[]>();
   const changes: string[] = [];
   const warnings: string[] = [];
-  lines.forEach((line, i) => {
-    const marker = readMarker(line);
-    if (marker === null) return;
-    drop.add(i);
-    for (const j of descriptionAbove(lines, i)) drop.add(j);
+  removeMarked(lines, drop, (i, marker) => {
     const param = params.find((p) => p.first === i + 1);
     if ("error" in marker || !param || param.name !== marker.key) {
       warnings.push(`main.cf line ${i + 1}: stray or damaged spfdk marker; removed the marker only`);
       return;
     }
-    for (let j = param.first; j <= param.last; j++) drop.add(j);
     const was = marker.data.was?.[param.name];
+    const wrote = marker.data.set?.[param.name];
+    if (wrote !== undefined && param.value !== wrote) {
+      const before = was === undefined ? "" : ` (before spfdk: ${splitLines(was).join(" ").trim()})`;
+      warnings.push(`main.cf: ${param.name} was edited after spfdk set it; kept as it is${before}`);
+      changes.push(`kept your edited ${param.name} (dropped spfdk's marker)`);
+      return;
+    }
+    for (let j = param.first; j <= param.last; j++) drop.add(j);
     if (!marker.data.created && was !== undefined) {
       drop.delete(param.first);
       replace.set(param.first, splitLines(was));
@@ -89,7 +104,13 @@ export function applyMainEdits(text: string, specs: readonly ParamSpec[]): EditR
     const current = params.filter((p) => p.name === spec.name).pop();
     const line = `${spec.name} = ${spec.value}`;
     if (!current) {
-      append.push(...descriptionLines(spec.description), markerLine(spec.name, { created: true }), line);
+      // The first appended entry records a missing final newline (see dropAddedFinalNewline).
+      const eof = append.length === 0 && lacksFinalNewline(base.text) ? { noFinalNewline: true } : {};
+      append.push(
+        ...descriptionLines(spec.description),
+        markerLine(spec.name, { created: true, set: { [spec.name]: spec.value.trim() }, ...eof }),
+        line,
+      );
       changes.push(`set ${line}`);
       continue;
     }
@@ -97,7 +118,7 @@ export function applyMainEdits(text: string, specs: readonly ParamSpec[]): EditR
     const original = lines.slice(current.first, current.last + 1).join("\n");
     const block = [
       ...descriptionLines(spec.description),
-      markerLine(spec.name, { was: { [spec.name]: original } }),
+      markerLine(spec.name, { was: { [spec.name]: original }, set: { [spec.name]: spec.value.trim() } }),
     ];
     replace.set(current.first, [...block, line]);
     for (let j = current.first + 1; j <= current.last; j++) drop.add(j);

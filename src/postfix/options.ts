@@ -25,24 +25,51 @@ export function isIpv6(s: string): boolean {
   return /^[0-9A-Fa-f:.]+$/.test(s) && s.includes(":") && (s.match(/::/g) ?? []).length <= 1;
 }
 
-const port = z.coerce
-  .number({ message: "must be a port number" })
-  .int({ message: "must be a whole number" })
-  .min(1, { message: "must be between 1 and 65535" })
-  .max(65535, { message: "must be between 1 and 65535" });
+/** A decimal number given as a flag (a string) or a default; `1e3`, `0x10` or `25.0` are not. */
+const whole = (message: string) =>
+  z.preprocess(
+    (v) => (typeof v === "string" && /^\d{1,9}$/.test(v.trim()) ? Number(v) : v),
+    z.number({ message }).int({ message }),
+  );
+
+const port = whole("must be a port number").pipe(
+  z
+    .number()
+    .min(1, { message: "must be between 1 and 65535" })
+    .max(65535, { message: "must be between 1 and 65535" }),
+);
 
 const count = (max: number) =>
-  z.coerce
-    .number({ message: "must be a number" })
-    .int({ message: "must be a whole number" })
-    .min(1, { message: `must be between 1 and ${max}` })
-    .max(max, { message: `must be between 1 and ${max}` });
+  whole("must be a whole number").pipe(
+    z
+      .number()
+      .min(1, { message: `must be between 1 and ${max}` })
+      .max(max, { message: `must be between 1 and ${max}` }),
+  );
+
+/**
+ * Service names of Debian's stock master.cf (Postfix 3.7, including its commented examples). The
+ * signing transport must not be one of them: spfdk would add its `-o` options to that service (the
+ * `smtp` transport, say) and change how all mail is delivered.
+ */
+export const STOCK_SERVICES: ReadonlySet<string> = new Set(
+  (
+    "smtp smtpd submission submissions 628 pickup cleanup qmgr tlsmgr rewrite bounce defer trace " +
+    "verify flush proxymap proxywrite relay showq error retry discard local virtual lmtp anvil " +
+    "scache postlog postscreen dnsblog tlsproxy maildrop uucp ifmail bsmtp scalemail-backend " +
+    "mailman cyrus oqmgr"
+  ).split(" "),
+);
+
+const inPortRange = (p: string) => Number(p) >= 1 && Number(p) <= 65535;
 
 /** Why `s` is not a usable master.cf inet service name (`smtp`, `2525`, `127.0.0.1:2525`), or null. */
 export function inetServiceProblem(s: string): string | null {
-  if (/^[A-Za-z][A-Za-z0-9-]*$/.test(s) || /^\d{1,5}$/.test(s)) return null;
+  if (/^[A-Za-z][A-Za-z0-9-]*$/.test(s)) return null;
+  if (/^\d{1,5}$/.test(s)) return inPortRange(s) ? null : `"${s}" is not a port between 1 and 65535`;
   const m = /^(\[[0-9A-Fa-f:.]+\]|[^\s:[\]]+):(\d{1,5})$/.exec(s);
   if (!m) return `"${s}" is not a service name, port or host:port`;
+  if (!inPortRange(m[2]!)) return `"${s}" has a port outside 1-65535`;
   const host = m[1]!.replace(/^\[|\]$/g, "");
   if (isIpv4(host) || isIpv6(host) || dnsNameProblem(host) === null) return null;
   return `"${s}" has an invalid host`;
@@ -64,6 +91,8 @@ export function debugPeerProblem(s: string): string | null {
   if (rest.length > 0 || addr === undefined) return `"${s}" is not a host, address or network`;
   if (prefix !== undefined && !/^\d{1,3}$/.test(prefix)) return `"${s}" has a bad prefix length`;
   const bare = addr.replace(/^\[|\]$/g, "");
+  const max = isIpv4(bare) ? 32 : 128;
+  if (prefix !== undefined && Number(prefix) > max) return `"${s}" has a prefix length over ${max}`;
   if (isIpv4(bare) || isIpv6(bare)) return null;
   if (prefix === undefined && dnsNameProblem(bare) === null) return null;
   return `"${s}" is not a host, address or network`;
@@ -91,6 +120,9 @@ export const PostfixOptionsSchema = z
     signTransport: z
       .string()
       .regex(/^[A-Za-z][A-Za-z0-9_-]{0,63}$/, { message: "must be a service name like dksign" })
+      .refine((s) => !STOCK_SERVICES.has(s.toLowerCase()), {
+        message: "names one of Postfix's own services; choose a name of its own, like dksign",
+      })
       .default("dksign"),
     connectionLimit: count(10000).default(10),
     filterProcesses: count(1000).default(10),
@@ -110,6 +142,22 @@ export const PostfixOptionsSchema = z
     const ports = [o.inFilterPort, o.inReturnPort, o.outFilterPort, o.outReturnPort];
     if (new Set(ports).size !== ports.length) {
       ctx.addIssue({ code: "custom", path: ["inFilterPort"], message: "the four filter ports must differ" });
+    }
+    if (o.smtpService === o.submissionService) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["submissionService"],
+        message: "must differ from --smtp-service",
+      });
+    }
+    for (const [key, name] of [
+      ["smtpService", o.smtpService],
+      ["submissionService", o.submissionService],
+    ]) {
+      const p = /(?:^|:)(\d+)$/.exec(name!)?.[1];
+      if (p !== undefined && ports.includes(Number(p))) {
+        ctx.addIssue({ code: "custom", path: [key!], message: `port ${p} is one of the filter ports` });
+      }
     }
   });
 

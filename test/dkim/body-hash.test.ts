@@ -4,7 +4,7 @@ import fc from "fast-check";
 import { createBodyHasher } from "../../src/dkim/body-hash.js";
 import { createBodyCanonicalizer, type Canon } from "../../src/dkim/canonicalize.js";
 import { lfToCrlf } from "../../src/message/header-fields.js";
-import { loadBodyHashVectors, vectorBytes, type BodyHashVector } from "./vectors-support.js";
+import { loadBodyHashVectors, vectorBytes, type BodyHashVector, describeVectors } from "./vectors-support.js";
 
 function unescape(s: string): Buffer {
   return Buffer.from(s.replace(/\\r/g, "\r").replace(/\\n/g, "\n").replace(/\\t/g, "\t"), "latin1");
@@ -27,7 +27,7 @@ function canonical(canon: Canon, pieces: Buffer[]): Buffer {
 
 const vectors = loadBodyHashVectors();
 
-describe("body-hash vectors", () => {
+describeVectors("body-hash vectors", () => {
   it("has the 14 vectors", () => {
     expect(vectors.length).toBe(14);
   });

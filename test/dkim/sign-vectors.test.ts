@@ -3,11 +3,11 @@
  * Appendix A.3, reproduced byte for byte (RSA PKCS#1 v1.5 and Ed25519 are deterministic).
  */
 import { createPrivateKey } from "node:crypto";
-import { describe, expect, it } from "@jest/globals";
+import { expect, it } from "@jest/globals";
 import { createDkimSigner, type DkimSignOptions } from "../../src/dkim/sign.js";
 import { verifyMessage } from "../../src/dkim/verify-message.js";
 import { createMessageReader, type MessageHead } from "../../src/message/message-reader.js";
-import { loadVectors, vectorBytes, vectorResolver } from "./vectors-support.js";
+import { loadVectors, vectorBytes, vectorResolver, describeVectors } from "./vectors-support.js";
 
 function readMessage(bytes: Buffer): { head: MessageHead; body: Buffer } {
   let head: MessageHead | null = null;
@@ -34,7 +34,7 @@ const bValue = (field: string) => /\bb=([^;]*)$/.exec(field)![1]!.replace(/\s+/g
 
 const signVectors = loadVectors().filter((v) => v.type === "dkim" && v.sign_input);
 
-describe("go-msgauth sign vectors", () => {
+describeVectors("go-msgauth sign vectors", () => {
   it("there are two", () => {
     expect(signVectors.length).toBe(2);
   });
@@ -68,7 +68,7 @@ describe("go-msgauth sign vectors", () => {
   });
 });
 
-describe("RFC 8463 Appendix A.3", () => {
+describeVectors("RFC 8463 Appendix A.3", () => {
   const v = loadVectors().find((x) => x.file === "rfc8463/signed.eml");
   const cases = [
     ["ed25519-sha256", "brisbane", "rfc8463/ed25519.private.pem", 0],

@@ -3,7 +3,7 @@
  * vector gives the manifest's `expect` (Mail::DKIM's words); in the default (RFC 8301) mode every
  * vector with a legacy profile gives a non-pass, and the others give `expect`.
  */
-import { describe, expect, it } from "@jest/globals";
+import { expect, it } from "@jest/globals";
 import { verifyMessage } from "../../src/dkim/verify-message.js";
 import {
   loadVectors,
@@ -12,6 +12,7 @@ import {
   vectorBytes,
   vectorResolver,
   type DkimVector,
+  describeVectors,
 } from "./vectors-support.js";
 
 const vectors = selected(loadVectors().filter((v) => v.type === "dkim"));
@@ -51,7 +52,7 @@ function overall(results: string[]): string {
   return "invalid";
 }
 
-describe("DKIM vectors, --legacy (manifest expect)", () => {
+describeVectors("DKIM vectors, --legacy (manifest expect)", () => {
   if (SKIPPED.length > 0) {
     it.each(SKIPPED.map((v) => [v.file, v.skip_reason!]))("SKIPPED %s: %s", (_f, reason) => {
       expect(reason.length).toBeGreaterThan(0);
@@ -72,7 +73,7 @@ describe("DKIM vectors, --legacy (manifest expect)", () => {
   });
 });
 
-describe("DKIM vectors, default RFC 8301 mode", () => {
+describeVectors("DKIM vectors, default RFC 8301 mode", () => {
   it.each(RUN.map((v) => [v.file, v] as const))("%s", async (_f, v) => {
     const outcomes = await run(v, false);
     const words = outcomes.map((o) => manifestWord(o.result));

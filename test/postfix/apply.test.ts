@@ -4,7 +4,19 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from "@jest/globals";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runCli } from "../helpers/cli.js";
@@ -24,6 +36,15 @@ function snapshot(dir: string): Record<string, string> {
       .sort()
       .map((f) => [f, readFileSync(join(dir, f), "latin1")]),
   );
+}
+
+/**
+ * Gives the files in `dir` an old mtime. Postfix re-reads a main.cf or map source until it is 2 s
+ * old, so a tool run right after a write would otherwise sleep ~2.5 s; contents are not touched.
+ */
+function settle(dir: string): void {
+  const old = new Date(Date.now() - 60_000);
+  for (const f of readdirSync(dir)) utimesSync(join(dir, f), old, old);
 }
 
 /** Runs a Postfix tool and returns its stderr; fails the test on a non-zero exit. */
@@ -72,6 +93,7 @@ function tool(argv: string[]): string {
     );
 
     // The real tools, on the real directory: no warning from any of them.
+    settle(dir);
     for (const argv of [
       ["postconf", "-c", dir, "-n"],
       ["postconf", "-c", dir, "-M"],
@@ -109,6 +131,78 @@ function tool(argv: string[]): string {
     expect(readFileSync(join(dir, "transport"), "utf8")).toBe(fixture("transport.admin"));
   });
 
+  it("--remove gives back files without a final newline and with non-UTF-8 bytes, byte for byte", async () => {
+    const main = Buffer.concat([
+      Buffer.from(fixture("main.cf.unrelated")),
+      Buffer.from("# r\xe9seau local (Latin-1)\nrelay_domains =", "latin1"),
+    ]);
+    const master = Buffer.from(fixture("master.cf.debian").replace(/\n$/, ""), "latin1");
+    writeFileSync(join(dir, "main.cf"), main);
+    writeFileSync(join(dir, "master.cf"), master);
+    const r = await runCli([...args(), "--apply"]);
+    expect(r.stderr).toBe("");
+    expect(readFileSync(join(dir, "main.cf")).includes(Buffer.from("r\xe9seau", "latin1"))).toBe(true);
+    const rm = await runCli(["postfix-config", "--postfix-dir", dir, "--remove"]);
+    expect(rm.code).toBe(0);
+    expect(readFileSync(join(dir, "main.cf")).equals(main)).toBe(true);
+    expect(readFileSync(join(dir, "master.cf")).equals(master)).toBe(true);
+  });
+
+  it("--remove moves a transport table spfdk created, and its .db, to backups", async () => {
+    const apply = await runCli([...args(), "--transport", "--apply"], now("2026-11-25T12:00:00Z"));
+    expect(apply.code).toBe(0);
+    settle(dir);
+    tool(["postmap", "-c", dir, `hash:${dir}/transport`]);
+    const db = readFileSync(join(dir, "transport.db"));
+    const table = readFileSync(join(dir, "transport"), "utf8");
+    const rm = await runCli(
+      ["postfix-config", "--postfix-dir", dir, "--remove"],
+      now("2026-11-25T13:00:00Z"),
+    );
+    expect(rm.code).toBe(0);
+    expect(rm.stdout).toContain(`Removed ${dir}/transport (backup: ${dir}/transport.20261125T130000Z.bak)`);
+    expect(rm.stdout).toContain(`moved ${dir}/transport.db (built by postmap) to ${dir}/transport.db.2026`);
+    expect(existsSync(join(dir, "transport"))).toBe(false);
+    expect(existsSync(join(dir, "transport.db"))).toBe(false);
+    expect(readFileSync(join(dir, "transport.20261125T130000Z.bak"), "utf8")).toBe(table);
+    expect(readFileSync(join(dir, "transport.db.20261125T130000Z.bak")).equals(db)).toBe(true);
+    expect(readFileSync(join(dir, "main.cf"), "utf8")).toBe(fixture("main.cf.unrelated"));
+  });
+
+  it("--remove --reload rebuilds the admin's table with the map type spfdk's block was built with", async () => {
+    writeFileSync(join(dir, "transport"), fixture("transport.admin"));
+    // An instance of its own (never the system's /var/spool/postfix), which is not running.
+    writeFileSync(join(dir, "main.cf"), `${fixture("main.cf.unrelated")}queue_directory = ${dir}/queue\n`);
+    mkdirSync(join(dir, "queue"));
+    const apply = await runCli([...args(), "--transport", "--map-type", "btree", "--apply"]);
+    expect(apply.code).toBe(0);
+    settle(dir);
+    const rm = await runCli(["postfix-config", "--postfix-dir", dir, "--remove", "--reload"]);
+    expect(rm.stdout).toContain(`Ran: postmap -c ${dir} btree:${dir}/transport`);
+    expect(readFileSync(join(dir, "transport"), "utf8")).toBe(fixture("transport.admin"));
+    // Nothing runs this instance, so the reload itself fails, and says why it may have.
+    expect(rm.stdout).toContain(
+      `Failed: postfix -c ${dir} reload\n    exit status 1, no message (is Postfix running?)`,
+    );
+    expect(rm.code).toBe(1);
+  });
+
+  it("edits a symlinked main.cf where it points, and the link stays a link", async () => {
+    const real = join(dir, "managed");
+    mkdirSync(real);
+    writeFileSync(join(real, "main.cf"), fixture("main.cf.unrelated"));
+    rmSync(join(dir, "main.cf"));
+    symlinkSync(join(real, "main.cf"), join(dir, "main.cf"));
+    const r = await runCli([...args(), "--apply"]);
+    expect(r.code).toBe(0);
+    expect(lstatSync(join(dir, "main.cf")).isSymbolicLink()).toBe(true);
+    expect(readFileSync(join(real, "main.cf"), "utf8")).toContain("transport_maps = hash:");
+    expect(readdirSync(real).filter((f) => f.endsWith(".bak"))).toHaveLength(1);
+    await runCli(["postfix-config", "--postfix-dir", dir, "--remove"]);
+    expect(lstatSync(join(dir, "main.cf")).isSymbolicLink()).toBe(true);
+    expect(readFileSync(join(real, "main.cf"), "utf8")).toBe(fixture("main.cf.unrelated"));
+  });
+
   it("--dry-run prints a unified diff and writes nothing", async () => {
     const before = snapshot(dir);
     const r = await runCli([...args(), "--apply", "--dry-run"]);
@@ -132,6 +226,15 @@ function tool(argv: string[]): string {
     );
     expect(r.stderr.trim().split("\n")).toEqual([expect.stringContaining("nothing was changed")]);
     expect(snapshot(dir)).toEqual(before);
+  });
+
+  it("says where postfix check's reason went when it fails without a message", async () => {
+    writeFileSync(join(dir, "main.cf"), `${fixture("main.cf.unrelated")}queue_directory = ${dir}/none\n`);
+    const r = await runCli([...args(), "--outbound", "--apply"]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain(
+      "postfix -c COPY check:\n    exit status 1, no message (postfix reports why only to a terminal",
+    );
   });
 
   it("a validation failure caused by the edit itself (an unsupported map type) replaces nothing", async () => {

@@ -1,4 +1,7 @@
-/** Property tests: on any master.cf, --remove undoes --apply exactly, and --apply is idempotent. */
+/**
+ * Property tests: on any master.cf or main.cf (with or without a final newline), --remove undoes
+ * --apply exactly, and --apply is idempotent.
+ */
 import { describe, expect, it } from "@jest/globals";
 import fc from "fast-check";
 import { applyMasterEdits, removeMasterEdits } from "../../src/postfix/master-edit.js";
@@ -35,8 +38,14 @@ const mainLine = fc.constantFrom(
   "# comment",
   "",
 );
+/** A file of those lines; sometimes without its final newline, which --remove must not add. */
 const file = (line: fc.Arbitrary<string>) =>
-  fc.array(line, { maxLength: 25 }).map((ls) => ls.map((l) => `${l}\n`).join(""));
+  fc.tuple(fc.array(line, { maxLength: 25 }), fc.boolean()).map(([ls, eol]) =>
+    ls
+      .map((l) => `${l}\n`)
+      .join("")
+      .slice(0, eol ? undefined : -1),
+  );
 
 describe("master.cf edits on arbitrary files", () => {
   const specs = plan().services;

@@ -87,6 +87,35 @@ describe("applyMasterEdits on an admin's own entries", () => {
   });
 });
 
+describe("--remove keeps what the admin edited after spfdk wrote it", () => {
+  const applied = applyMasterEdits(stock, all).text;
+  const edit = (from: string, to: string) => {
+    expect(applied).toContain(from);
+    return applied.replace(from, to);
+  };
+
+  it("keeps an added service whose lines were changed, and removes the others", () => {
+    const text = edit("dksign unix - - n - 10 smtp", "dksign unix - - n - 4 smtp");
+    const r = removeMasterEdits(text);
+    expect(r.warnings).toEqual([
+      "master.cf: service dksign/unix was edited after spfdk added it; kept as it is",
+    ]);
+    expect(r.text).toContain("dksign unix - - n - 4 smtp\n  -o smtp_send_xforward_command=yes");
+    expect(r.text).not.toContain("127.0.0.1:10028");
+    expect(r.text).not.toContain("spfdk");
+  });
+  it("keeps an -o line spfdk added to the admin's entry once its value was changed", () => {
+    const text = edit(
+      "  -o content_filter=dksign:[127.0.0.1]:10027\ncleanup",
+      "  -o content_filter=other:[127.0.0.1]:1\ncleanup",
+    );
+    const r = removeMasterEdits(text);
+    expect(r.warnings).toEqual([expect.stringMatching(/pickup\/unix -o content_filter was edited/)]);
+    expect(r.text).toContain("pickup\n  -o content_filter=other:[127.0.0.1]:1\ncleanup");
+    expect(removeMasterEdits(applied).text).toBe(stock);
+  });
+});
+
 describe("applyMasterEdits refuses what it cannot do safely", () => {
   it.each([
     [
@@ -100,10 +129,31 @@ describe("applyMasterEdits refuses what it cannot do safely", () => {
       "pickup unix n - n 60 1 pickup\n",
       /content_filter transport dksign, which master.cf does not define/,
     ],
+    [
+      "a public smtp service that runs postscreen, where a proxy filter would do nothing",
+      "smtp inet n - y - 1 postscreen\nsmtpd pass - - y - - smtpd\n",
+      /line 1: smtp\/inet runs postscreen, not smtpd, so spfdk's -o options would have no effect there \(behind postscreen/,
+    ],
+    [
+      "a service defined twice already (the how-to's pickup fifo next to the stock pickup unix)",
+      "pickup unix n - y 60 1 pickup\ndksign unix - - n - 10 smtp\npickup fifo n - n 60 1 pickup\n\n  -o content_filter=dksign:127.0.0.1:10027\n",
+      /defines pickup 2 times \(lines 1, 3\) and Postfix uses only the last/,
+    ],
   ])("%s", (_what, text, problem) => {
     const parts = text.startsWith("pickup") ? (["pickup"] as const) : (["inbound"] as const);
     const r = applyMasterEdits(text, plan([...parts]).services);
     expect(r.problems.join("\n")).toMatch(problem);
+  });
+
+  it("warns when the how-to's no_address_mappings on submission means no mapping at all", () => {
+    const text = "submission inet n - n - - smtpd\n  -o receive_override_options=no_address_mappings\n";
+    const r = applyMasterEdits(text, plan(["outbound"]).services);
+    expect(r.problems).toEqual([]);
+    expect(r.warnings).toEqual([
+      expect.stringMatching(/^master.cf line 2: submission skips address mappings/),
+    ]);
+    const clean = applyMasterEdits("submission inet n - n - - smtpd\n", plan(["outbound"]).services);
+    expect(clean.warnings).toEqual([]);
   });
 
   it("keeps a damaged marker's entry and warns", () => {
