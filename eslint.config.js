@@ -6,7 +6,8 @@ const coreRestrictions = {
     { group: ["**/cli/**", "../cli/*"], message: "The core must not import the CLI." },
     {
       group: ["**/dns/*", "!**/dns/resolver.js", "!**/dns/names.js"],
-      message: "The core may import only src/dns/resolver.ts (the Resolver type) and src/dns/names.ts (pure name checks).",
+      message:
+        "The core may import only src/dns/resolver.ts (the Resolver type) and src/dns/names.ts (pure name checks).",
     },
   ],
   paths: [
@@ -38,13 +39,39 @@ export default tseslint.config(
     },
   },
   {
-    files: ["src/spf/**", "src/dkim/**", "src/domainkeys/**", "src/message/**", "src/postfix/**", "src/dmarc/**"],
+    files: [
+      "src/spf/**",
+      "src/dkim/**",
+      "src/domainkeys/**",
+      "src/message/**",
+      "src/postfix/**",
+      "src/dmarc/**",
+    ],
     rules: {
       "no-restricted-imports": ["error", coreRestrictions],
       "no-restricted-globals": [
         "error",
         { name: "process", message: "The core never touches process." },
         { name: "console", message: "The core never prints." },
+      ],
+    },
+  },
+  {
+    // Start-up cost: `spfdk --version`, check-spf, sign and verify must start nearly as fast as bare
+    // node, so only spf-wizard and postfix-config (and flags.ts, which they use) may load zod or the
+    // prompt library; the others validate with src/cli/flag-rules.ts.
+    files: ["src/cli/**"],
+    ignores: ["src/cli/spf-wizard*.ts", "src/cli/postfix-*.ts", "src/cli/flags.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          paths: ["zod", "zod/mini", "@inquirer/prompts"].map((name) => ({
+            name,
+            message: "Heavy module: only spf-wizard and postfix-config may load it (use ./flag-rules.js).",
+          })),
+          patterns: [{ group: ["./flags.js"], message: "flags.ts loads zod: use ./flag-rules.js." }],
+        },
       ],
     },
   },

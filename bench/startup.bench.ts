@@ -9,4 +9,21 @@ export async function run(): Promise<void> {
   console.log(`node -e 0          ${fmt(node)} ms (median of ${runs})`);
   console.log(`spfdk --version    ${fmt(version)} ms   ratio ${fmt(version / node, 2)}x`);
   console.log(`spfdk --help       ${fmt(help)} ms   ratio ${fmt(help / node, 2)}x`);
+  const check = timeCommand(
+    [
+      process.execPath,
+      "bin/spfdk",
+      "check-spf",
+      "--zone",
+      "examples/example.com.zone",
+      "--ip",
+      "192.0.2.10",
+      "--sender",
+      "a@example.com",
+    ],
+    runs,
+  );
+  console.log(
+    `spfdk check-spf    ${fmt(check)} ms   ratio ${fmt(check / node, 2)}x  (a whole check from the example zone)`,
+  );
 }

@@ -1,25 +1,24 @@
 import { Command } from "commander";
-import { z } from "zod";
 import { checkKeyRecord, type KeyCheckStatus } from "../dkim/check-key.js";
 import { keyRecordQueryName } from "../dkim/verify.js";
 import { domainNameProblem, selectorProblem } from "../dns/names.js";
 import type { CommandContext } from "./deps.js";
 import { readPrivateKey } from "./dkim-input.js";
 import { ExitCode } from "./exit-codes.js";
-import { checkedString, parseFlags } from "./flags.js";
+import { checked, flag, optional, optionalString, parseFlagRules, pattern } from "./flag-rules.js";
 import { addResolverOptions, resolverFromOptions } from "./resolver-options.js";
 import { makeStyle } from "./style.js";
 
-const Flags = z.object({
-  domain: checkedString(domainNameProblem),
-  selector: checkedString(selectorProblem),
-  key: z.string().min(1).optional(),
-  json: z.boolean().default(false),
-  dns: z.string().optional(),
-  zone: z.string().optional(),
-  timeout: z.string().optional(),
-  tries: z.string().optional(),
-});
+const FLAG_RULES = {
+  domain: checked(domainNameProblem),
+  selector: checked(selectorProblem),
+  key: optional(pattern(/./, "must name a key file")),
+  json: flag,
+  dns: optionalString,
+  zone: optionalString,
+  timeout: optionalString,
+  tries: optionalString,
+};
 
 const EXIT: Record<KeyCheckStatus, number> = {
   ok: ExitCode.Ok,
@@ -49,7 +48,7 @@ Examples:
   spfdk check-key --domain example.com --selector mail --key /etc/spfdk/keys/mail.private`,
     )
     .action(async (raw: unknown) => {
-      const flags = parseFlags(Flags, raw);
+      const flags = parseFlagRules(FLAG_RULES, raw);
       const privateKey = flags.key === undefined ? undefined : await readPrivateKey(ctx, flags.key);
       const resolver = await resolverFromOptions(ctx, flags);
       const name = keyRecordQueryName(flags.selector, flags.domain);

@@ -105,3 +105,35 @@ export function integer<F extends number | undefined>(o: {
     },
   };
 }
+
+/** A switch that is on unless turned off (`--no-x` gives false). */
+export const flagOn: Rule<boolean> = { check: (v) => ({ ok: v !== false }) };
+
+/** A string matching `re`; `message` says what is expected. */
+export function pattern(re: RegExp, message: string): Rule<string> {
+  return {
+    check: (v) => (typeof v === "string" && re.test(v) ? { ok: v } : { problem: message }),
+  };
+}
+
+/** `rule`, or `fallback` when the flag is absent. */
+export function withDefault<T>(rule: Rule<T>, fallback: T): Rule<T> {
+  return { check: (v) => (v === undefined ? { ok: fallback } : rule.check(v)) };
+}
+
+/** A repeatable flag: each value checked by `rule`; at least `min` values (`missing` says so). */
+export function list<T>(rule: Rule<T>, min: number, missing: string): Rule<T[]> {
+  return {
+    check: (v) => {
+      const values = v === undefined ? [] : Array.isArray(v) ? v : [v];
+      if (values.length < min) return { problem: missing };
+      const out: T[] = [];
+      for (const value of values) {
+        const r = rule.check(value);
+        if ("problem" in r) return r;
+        out.push(r.ok);
+      }
+      return { ok: out };
+    },
+  };
+}

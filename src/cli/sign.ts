@@ -2,7 +2,6 @@ import { promises as fsp } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { basename, dirname, join, resolve } from "node:path";
 import { Command, Option } from "commander";
-import { z } from "zod";
 import { domainNameProblem, selectorProblem } from "../dns/names.js";
 import type { Canon } from "../dkim/canonicalize.js";
 import { describeKey } from "../dkim/keygen.js";
@@ -13,36 +12,46 @@ import type { CommandContext } from "./deps.js";
 import { inputError, messageSource, readPrivateKey } from "./dkim-input.js";
 import { CliError, ExitCode } from "./exit-codes.js";
 import { describeFsError, exists } from "./files.js";
-import { checkedString, parseFlags } from "./flags.js";
+import {
+  checked,
+  choice,
+  flag,
+  flagOn,
+  list,
+  optional,
+  optionalString,
+  parseFlagRules,
+  pattern,
+  withDefault,
+} from "./flag-rules.js";
 
 const DURATION = /^(\d+)\s*([smhdw]?)$/;
 const UNIT: Record<string, number> = { "": 1, s: 1, m: 60, h: 3600, d: 86400, w: 604800 };
 
-const Flags = z.object({
-  domain: checkedString(domainNameProblem),
-  selector: z.array(checkedString(selectorProblem)).min(1, "give at least one --selector"),
-  key: z.array(z.string().min(1)).min(1, "give at least one --key"),
-  algo: z
-    .enum(["rsa-sha256", "ed25519-sha256"], { message: "must be rsa-sha256 or ed25519-sha256" })
-    .optional(),
-  canon: z
-    .string()
-    .regex(
+/** Flag rules (no zod here: sign runs per message in a filter and must start fast). */
+const FLAG_RULES = {
+  domain: checked(domainNameProblem),
+  selector: list(checked(selectorProblem), 1, "give at least one --selector"),
+  key: list(pattern(/./, "must name a key file"), 1, "give at least one --key"),
+  algo: optional(choice(["rsa-sha256", "ed25519-sha256"], "rsa-sha256")),
+  canon: withDefault(
+    pattern(
       /^(simple|relaxed)(\/(simple|relaxed))?$/,
       "must be simple, relaxed or HEADER/BODY (e.g. relaxed/relaxed)",
-    )
-    .default("relaxed/relaxed"),
-  headers: z.string().optional(),
-  oversign: z.boolean().default(true),
-  expire: z.string().regex(DURATION, "must be a duration such as 3600, 90m, 12h, 7d or 2w").optional(),
-  bodyLength: z.boolean().default(false),
-  identity: z.string().optional(),
-  domainkeys: z.boolean().default(false),
-  method: z.enum(["nofws", "simple"], { message: "must be nofws or simple" }).default("nofws"),
-  out: z.string().optional(),
-  force: z.boolean().default(false),
-  json: z.boolean().default(false),
-});
+    ),
+    "relaxed/relaxed",
+  ),
+  headers: optionalString,
+  oversign: flagOn,
+  expire: optional(pattern(DURATION, "must be a duration such as 3600, 90m, 12h, 7d or 2w")),
+  bodyLength: flag,
+  identity: optionalString,
+  domainkeys: flag,
+  method: choice(["nofws", "simple"], "nofws"),
+  out: optionalString,
+  force: flag,
+  json: flag,
+};
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
@@ -95,12 +104,12 @@ Examples:
   spfdk sign msg.eml --domain example.com --selector dk --key dk.private --domainkeys --method nofws --out signed.eml`,
     )
     .action(async (file: string | undefined, raw: unknown) => {
-      const flags = parseFlags(Flags, raw);
+      const flags = parseFlagRules(FLAG_RULES, raw);
       await runSign(ctx, file, flags);
     });
 }
 
-type SignFlags = z.infer<typeof Flags>;
+type SignFlags = ReturnType<typeof parseFlagRules<typeof FLAG_RULES>>;
 
 async function buildRequests(ctx: CommandContext, flags: SignFlags, now: number): Promise<DkimSignRequest[]> {
   if (flags.selector.length !== flags.key.length) {
