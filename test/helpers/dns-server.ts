@@ -1,7 +1,8 @@
 /**
  * A loopback DNS server for wire-path tests: dns2 2.4 serving a `ZoneData` on 127.0.0.1, UDP and
  * TCP on the same random port (so a truncated UDP answer can be retried over TCP, RFC 7766 §5).
- * It only ever listens on 127.0.0.1 and never forwards: nothing reaches public DNS.
+ * It only ever listens on a loopback address (127.0.0.1 unless `address` picks another 127.x) and
+ * never forwards: nothing reaches public DNS.
  */
 import type { Socket } from "node:net";
 import { createTCPServer, createUDPServer, Packet } from "dns2";
@@ -16,15 +17,23 @@ export interface DnsServerOptions {
   tcp?: boolean;
   /** Names (any case, trailing dot ignored) whose queries get no reply at all. */
   neverAnswer?: string[];
+  /** IPv4 loopback address to listen on, 127.0.0.0/8 only (default "127.0.0.1"). */
+  address?: string;
+  /**
+   * Port for UDP and TCP (default 0: a random free port, retried on a clash). A fixed port that is
+   * taken rejects with the EADDRINUSE (or, below 1024 without privilege, EACCES) error.
+   */
+  port?: number;
 }
 
 /** A running loopback server. */
 export interface DnsServer {
   port: number;
-  address: "127.0.0.1";
+  /** The address listened on ("127.0.0.1" unless `DnsServerOptions.address` chose another). */
+  address: string;
   /** Every query received, in order (`name` as asked, `type` like "TXT"; the transport in `via`). */
   queries: { name: string; type: string; via: "udp" | "tcp" }[];
-  /** `127.0.0.1:PORT`, ready for `--dns` and `nodeResolver({ servers })`. */
+  /** `ADDRESS:PORT` (e.g. `127.0.0.1:PORT`), ready for `--dns` and `nodeResolver({ servers })`. */
   spec: string;
   close(): Promise<void>;
 }
@@ -125,8 +134,20 @@ function reply(
   }
 }
 
+/** Binds a dns2 UDP server; unlike dns2's `listen`, a bind error (port taken) rejects. */
+function listenUdp(udp: ReturnType<typeof createUDPServer>, port: number, address: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    udp.once("error", reject);
+    udp.bind(port, address, () => {
+      udp.off("error", reject);
+      resolve();
+    });
+  });
+}
+
 /**
- * Starts dns2 on 127.0.0.1 (random port) serving `zone`. Resolve `close()` before the test ends.
+ * Starts dns2 on 127.0.0.1 (random port; `address` and `port` choose others) serving `zone`.
+ * Resolve `close()` before the test ends.
  * TXT strings are split into <=255-byte character-strings here, because dns2 2.4 writes longer ones
  * with a wrong length byte. dns2 sets TC on UDP answers over 512 bytes (no EDNS from c-ares' default).
  */
@@ -158,6 +179,11 @@ export async function startDnsServer(zone: ZoneData, opts: DnsServerOptions = {}
 
   const useUdp = opts.udp ?? true;
   const useTcp = opts.tcp ?? true;
+  const address = opts.address ?? "127.0.0.1";
+  if (!/^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(address)) {
+    throw new Error(`startDnsServer: ${address} is not an IPv4 loopback address (127.x.y.z)`);
+  }
+  const fixedPort = opts.port ?? 0;
   const sockets = new Set<Socket>();
   for (let attempt = 0; ; attempt++) {
     const udp = useUdp ? createUDPServer(handler("udp") as never) : null;
@@ -166,23 +192,26 @@ export async function startDnsServer(zone: ZoneData, opts: DnsServerOptions = {}
       sockets.add(s);
       s.on("close", () => sockets.delete(s));
     });
-    let port = 0;
-    if (udp) {
-      await udp.listen(0, "127.0.0.1");
-      port = udp.address().port;
-    }
+    let port = fixedPort;
+    let udpBound = false;
     try {
+      if (udp) {
+        await listenUdp(udp, port, address);
+        udpBound = true;
+        port = udp.address().port;
+      }
       if (tcp) {
         await new Promise<void>((resolve, reject) => {
           tcp.once("error", reject);
-          tcp.listen(port, "127.0.0.1", () => resolve());
+          tcp.listen(port, address, () => resolve());
         });
         const addr = tcp.address();
         if (addr && typeof addr === "object") port = addr.port;
       }
     } catch (err) {
-      udp?.close();
-      if (attempt < 5 && (err as NodeJS.ErrnoException).code === "EADDRINUSE") continue;
+      if (udpBound) udp?.close();
+      const clash = (err as NodeJS.ErrnoException).code === "EADDRINUSE";
+      if (fixedPort === 0 && attempt < 5 && clash) continue;
       throw err;
     }
     const close = async () => {
@@ -192,6 +221,6 @@ export async function startDnsServer(zone: ZoneData, opts: DnsServerOptions = {}
         tcp ? new Promise<void>((r) => tcp.close(() => r())) : undefined,
       ]);
     };
-    return { port, address: "127.0.0.1", queries, spec: `127.0.0.1:${port}`, close };
+    return { port, address, queries, spec: `${address}:${port}`, close };
   }
 }
