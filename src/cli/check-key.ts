@@ -4,6 +4,7 @@ import { keyRecordQueryName } from "../dkim/verify.js";
 import { domainNameProblem, selectorProblem } from "../dns/names.js";
 import type { CommandContext } from "./deps.js";
 import { readPrivateKey } from "./dkim-input.js";
+import { clean } from "./dkim-render.js";
 import { ExitCode } from "./exit-codes.js";
 import { checked, flag, optional, optionalString, parseFlagRules, pattern } from "./flag-rules.js";
 import { addResolverOptions, resolverFromOptions } from "./resolver-options.js";
@@ -59,7 +60,7 @@ Examples:
       } else {
         const s = makeStyle(ctx.color());
         const lines = [s.heading(`Key record ${name}`)];
-        for (const r of report.records) lines.push(`  ${r}`);
+        for (const r of report.records) lines.push(`  ${clean(r)}`);
         const rec = report.record;
         if (rec) {
           const kind = rec.revoked ? "revoked" : rec.keyType === "rsa" ? `RSA ${rec.bits}-bit` : "Ed25519";
@@ -67,8 +68,8 @@ Examples:
             `  key: ${kind}${rec.testing ? ", testing (t=y)" : ""}${rec.hashes ? `, h=${rec.hashes.join(":")}` : ""}`,
           );
         }
-        for (const p of report.problems) lines.push(s.bad(`  problem: ${p}`));
-        for (const w of report.warnings) lines.push(s.warn(`  warning: ${w}`));
+        for (const p of report.problems) lines.push(s.bad(`  problem: ${clean(p)}`));
+        for (const w of report.warnings) lines.push(s.warn(`  warning: ${clean(w)}`));
         if (report.privateKeyMatches !== null) {
           lines.push(
             report.privateKeyMatches

@@ -2,7 +2,7 @@
  * Message input for sign and verify: a file (read as a stream, possibly twice) or stdin (streamed,
  * or spooled to a private temp file when it must be read twice), and private keys.
  */
-import { createPrivateKey, type KeyObject } from "node:crypto";
+import { createPrivateKey, createPublicKey, type KeyObject } from "node:crypto";
 import { createReadStream, createWriteStream, promises as fsp } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -108,6 +108,24 @@ export async function readPrivateKey(ctx: CommandContext, file: string): Promise
   }
   throw new CliError(
     ExitCode.Usage,
-    `key file ${path} is not a private key (expected PEM or DER, RSA or Ed25519)`,
+    isPublicKey(data)
+      ? `key file ${path} holds a public key; give the private key`
+      : `key file ${path} is not a private key (expected PEM or DER, RSA or Ed25519)`,
   );
+}
+
+/** Whether `data` parses as a public key (PEM, or DER SubjectPublicKeyInfo). */
+function isPublicKey(data: Buffer): boolean {
+  for (const a of [
+    () => createPublicKey(data),
+    () => createPublicKey({ key: data, format: "der", type: "spki" }),
+  ]) {
+    try {
+      a();
+      return true;
+    } catch {
+      // not this form
+    }
+  }
+  return false;
 }

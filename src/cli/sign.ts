@@ -27,6 +27,8 @@ import {
 
 const DURATION = /^(\d+)\s*([smhdw]?)$/;
 const UNIT: Record<string, number> = { "": 1, s: 1, m: 60, h: 3600, d: 86400, w: 604800 };
+/** The largest x= value: RFC 6376 §3.5 writes t= and x= with at most 12 digits. */
+const MAX_TIMESTAMP = 999_999_999_999;
 
 /** Flag rules (no zod here: sign runs per message in a filter and must start fast). */
 const FLAG_RULES = {
@@ -103,8 +105,11 @@ Examples:
   spfdk sign msg.eml --domain example.com --selector rsa1 --key rsa1.private --selector ed1 --key ed1.private
   spfdk sign msg.eml --domain example.com --selector dk --key dk.private --domainkeys --method nofws --out signed.eml`,
     )
-    .action(async (file: string | undefined, raw: unknown) => {
+    .action(async (file: string | undefined, raw: unknown, cmd: Command) => {
       const flags = parseFlagRules(FLAG_RULES, raw);
+      if (cmd.getOptionValueSource("method") === "cli" && !flags.domainkeys) {
+        throw new CliError(ExitCode.Usage, "--method applies to DomainKeys only: add --domainkeys");
+      }
       await runSign(ctx, file, flags);
     });
 }
@@ -123,7 +128,7 @@ async function buildRequests(ctx: CommandContext, flags: SignFlags, now: number)
   if (headers?.some((h) => !/^[\x21-\x39\x3b-\x7e]+$/.test(h))) {
     throw new CliError(ExitCode.Usage, `--headers: "${flags.headers}" is not a list of field names`);
   }
-  const expiry = flags.expire === undefined ? undefined : durationSeconds(flags.expire);
+  const expiry = flags.expire === undefined ? undefined : durationSeconds(flags.expire, now);
   const requests: DkimSignRequest[] = [];
   for (let i = 0; i < flags.key.length; i++) {
     const key = await readPrivateKey(ctx, flags.key[i]!);
@@ -149,10 +154,14 @@ async function buildRequests(ctx: CommandContext, flags: SignFlags, now: number)
   return requests;
 }
 
-function durationSeconds(s: string): number {
+/** Seconds in an --expire value; x= must stay a number of at most 12 digits (RFC 6376 §3.5). */
+function durationSeconds(s: string, now: number): number {
   const m = DURATION.exec(s.trim())!;
   const n = Number(m[1]) * UNIT[m[2]!]!;
   if (n <= 0) throw new CliError(ExitCode.Usage, `--expire: "${s}" must be longer than 0 seconds`);
+  if (!Number.isSafeInteger(now + n) || now + n > MAX_TIMESTAMP) {
+    throw new CliError(ExitCode.Usage, `--expire: "${s}" is too long (x= would pass 12 digits)`);
+  }
   return n;
 }
 

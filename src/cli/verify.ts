@@ -1,7 +1,7 @@
 import { hostname } from "node:os";
 import { Command } from "commander";
 import { domainNameProblem } from "../dns/names.js";
-import { authenticationResults, verdictOf, type Verdict } from "../dkim/results.js";
+import { authenticationResults, domainKeysForVerdict, verdictOf, type Verdict } from "../dkim/results.js";
 import { verifyMessage } from "../dkim/verify-message.js";
 import { describeMessageProblem } from "../message/message-reader.js";
 import type { CommandContext } from "./deps.js";
@@ -16,7 +16,10 @@ import { makeStyle } from "./style.js";
 const FLAG_RULES = {
   legacy: flag,
   require: optional(checked(domainNameProblem)),
-  authservId: optional(pattern(/^[\x21-\x7e]+$/, "must be one word (a host name)")),
+  // RFC 8601 §2.2 authserv-id: an RFC 2045 token (no ";", "=", quotes or other tspecials).
+  authservId: optional(
+    pattern(/^[A-Za-z0-9!#$%&'*+\-.^_`{|}~]+$/, 'must be one word such as a host name (no ; = " ( ) etc.)'),
+  ),
   json: flag,
   dns: optionalString,
   zone: optionalString,
@@ -95,7 +98,7 @@ Examples:
       }
       if (r.kind === "problem")
         throw new CliError(ExitCode.Usage, `${source.label}: ${describeMessageProblem(r.problem)}`);
-      const all = [...r.dkim, ...r.domainKeys];
+      const all = [...r.dkim, ...domainKeysForVerdict(r.domainKeys, flags.legacy)];
       const verdict = verdictOf(all, flags.require);
       const ar = authenticationResults(flags.authservId ?? safeHostname(), r.dkim, r.domainKeys);
       if (flags.json) {
@@ -114,7 +117,7 @@ Examples:
           ctx.stderr("spfdk: note: the message has LF line endings; it was read as CRLF\n");
         const lines = [
           ...r.dkim.flatMap((o) => renderDkimOutcome(o, s)),
-          ...r.domainKeys.flatMap((o) => renderDomainKeysOutcome(o, s)),
+          ...r.domainKeys.flatMap((o) => renderDomainKeysOutcome(o, s, flags.legacy)),
         ];
         if (all.length === 0)
           lines.push(s.warn("dkim=none (the message has no DKIM-Signature or DomainKey-Signature)"));

@@ -93,7 +93,11 @@ export function checkKeyRecord(
     else if (parsed.bits < 2048) report.warnings.push(`${parsed.bits}-bit RSA key: 2048 bits is recommended`);
   }
   if (parsed.testing)
-    report.warnings.push("t=y: the domain is testing DKIM (verifiers must not treat failures differently)");
+    report.warnings.push(
+      "t=y: testing mode; verifiers must treat signed mail like unsigned mail (RFC 6376 §3.6.1): remove t=y once signatures verify",
+    );
+  if (parsed.strictIdentity)
+    report.warnings.push("t=s: signatures whose i= is in a subdomain of d= will fail (RFC 6376 §3.6.1)");
   if (parsed.hashes?.some((h) => h.includes("-"))) {
     report.problems.push(`h=${parsed.hashes.join(":")} lists algorithms; h= takes hash names such as sha256`);
   } else if (parsed.hashes && !parsed.hashes.includes("sha256")) {
@@ -104,6 +108,12 @@ export function checkKeyRecord(
   if (parsed.version === null) report.warnings.push("no v=DKIM1 (optional, but recommended)");
   if (privateKey && key) {
     report.privateKeyMatches = sameKey(createPublicKey(privateKey), key);
+    const ownType = privateKey.asymmetricKeyType;
+    if (ownType !== parsed.keyType) {
+      report.warnings.push(
+        `the private key is ${ownType === "ed25519" ? "an Ed25519" : `an ${String(ownType).toUpperCase()}`} key; the record publishes k=${parsed.keyType}`,
+      );
+    }
   }
   if (report.problems.length > 0) report.status = "permerror";
   else if (report.privateKeyMatches === false) report.status = "mismatch";

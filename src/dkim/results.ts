@@ -47,6 +47,8 @@ export interface DomainKeysOutcomeLike {
   algorithm: string;
   reason: string;
   testing?: boolean;
+  /** The sending identity checked (Sender:, else From:), when it was found. */
+  identity?: { address: string; source: "sender" | "from" };
 }
 
 /**
@@ -72,20 +74,41 @@ export function verdictOf(
   return "fail";
 }
 
-/** A value for a method property, quoted when it is not a plain token (RFC 8601 §2.2). */
-function pvalue(v: string): string {
-  return /^[A-Za-z0-9!#$%&'*+\-.^_`{|}~@]+$/.test(v) ? v : `"${v.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
+/**
+ * DomainKeys outcomes as they count towards the verdict. DomainKeys signs with rsa-sha1 only, which
+ * RFC 8301 §3.1 says verifiers must not treat as valid: outside legacy rules a DomainKeys `pass`
+ * is still reported, but counts as `policy` (not acceptable to the verifier, RFC 8601 §2.7.1).
+ */
+export function domainKeysForVerdict<T extends { result: string }>(
+  outcomes: readonly T[],
+  legacy: boolean,
+): T[] {
+  return outcomes.map((o) => (!legacy && o.result === "pass" ? { ...o, result: "policy" } : o));
 }
 
-/** The reason as an RFC 8601 reason= value (one line, printable). */
+/**
+ * A value for a method property, quoted when it is not a plain token (RFC 8601 §2.2). Octets that
+ * are not printable US-ASCII become "?": a decoded i= such as "=0D=0AX-Evil:=20a@d" must not put a
+ * line break (a new header field) into the Authentication-Results field.
+ */
+function pvalue(v: string): string {
+  const printable = v.replace(/[^\x20-\x7e]/g, "?");
+  return /^[A-Za-z0-9!#$%&'*+\-.^_`{|}~@]+$/.test(printable)
+    ? printable
+    : `"${printable.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
+}
+
+/** The reason as an RFC 8601 reason= value (one line, printable US-ASCII). */
 function reasonText(r: string): string {
-  return pvalue(r.replace(/[\r\n\t]+/g, " ").replace(/[^\x20-\x7e]/g, "?"));
+  return pvalue(r.replace(/[\r\n\t]+/g, " ").replace(/§/g, "section "));
 }
 
 /**
  * The `Authentication-Results:` field (without CRLF, one result per line, folded) for DKIM and
  * DomainKeys outcomes. No signature of either kind gives `dkim=none`. DomainKeys results use the
- * `domainkeys` method (RFC 8601 §2.7.5 registry) with header.d and header.s.
+ * `domainkeys` method with the properties the IANA Email Authentication Methods registry (RFC 8601)
+ * lists for it:
+ * header.d and header.from or header.sender (the identity the signature was checked against).
  */
 export function authenticationResults(
   authservId: string,
@@ -107,7 +130,7 @@ export function authenticationResults(
     const props = [`domainkeys=${o.result}`];
     if (o.result !== "pass") props.push(`reason=${reasonText(o.reason)}`);
     if (o.domain) props.push(`header.d=${pvalue(o.domain)}`);
-    if (o.selector) props.push(`header.s=${pvalue(o.selector)}`);
+    if (o.identity) props.push(`header.${o.identity.source}=${pvalue(o.identity.address)}`);
     items.push(props.join(" "));
   }
   if (items.length === 0) items.push("dkim=none");

@@ -2,6 +2,7 @@
  * Parsing a DKIM-Signature header field (RFC 6376 §3.5) into checked values, and the header hash
  * input it covers (§3.7, §5.4.2).
  */
+import { dnsNameProblem, selectorProblem } from "../dns/names.js";
 import type { HeaderField } from "../message/header-fields.js";
 import { canonicalizeHeader, relaxedHeaderText, type Canon } from "./canonicalize.js";
 import type { HashAlgorithm } from "./body-hash.js";
@@ -66,6 +67,19 @@ export function isSameOrSubdomain(sub: string, domain: string): boolean {
   const a = sub.toLowerCase().replace(/\.$/, "");
   const b = domain.toLowerCase().replace(/\.$/, "");
   return a === b || a.endsWith(`.${b}`);
+}
+
+/**
+ * d= and s= must be DNS names (RFC 6376 §3.5: domain-name and selector), checked before they are
+ * put into a key query. Octets above 0x7f pass (RFC 8616 allows UTF-8 labels).
+ */
+function checkNames(domain: string, selector: string): { tag: string; reason: string } | null {
+  const ascii = (s: string) => s.replace(/[\x80-\xff]/g, "a");
+  const d = dnsNameProblem(ascii(domain));
+  if (d) return { tag: "d", reason: `d=${domain} is not a domain name: it ${d}` };
+  const s = selectorProblem(ascii(selector));
+  if (s) return { tag: "s", reason: `s=${selector} is not a selector: it ${s}` };
+  return null;
 }
 
 type Get = (name: string) => string | undefined;
@@ -173,6 +187,8 @@ export function parseDkimSignature(
   if (isProblem(alg)) return fail(alg);
   if (domain === "") return fail({ tag: "d", reason: "d= is empty" });
   if (selector === "") return fail({ tag: "s", reason: "s= is empty" });
+  const names = checkNames(domain, selector);
+  if (names) return fail(names);
   const canon = checkCanonicalization(get);
   if (isProblem(canon)) return fail(canon);
   const query = checkQuery(get, o);

@@ -31,7 +31,7 @@ function readString(text: string, i: number, quoted: boolean, line: number, fail
       break;
     }
     const c = text[j]!;
-    if (quoted ? c === '"' : /[\s;()"]/.test(c)) break;
+    if (quoted ? c === '"' : /[ \t\r\n;()"]/.test(c)) break;
     if (quoted && c === "\n") fail(line, "unterminated quoted string (a newline inside quotes)");
     if (c === "\\") {
       escaped = true;

@@ -3,7 +3,7 @@
  * DomainKey-Signature, the fields below it, the body, and the key record from DNS.
  */
 import { createVerify } from "node:crypto";
-import type { Resolver } from "../dns/resolver.js";
+import type { DnsAnswer, Resolver } from "../dns/resolver.js";
 import type { HeaderField } from "../message/header-fields.js";
 import { canonicalHeader, createDkBodyCanonicalizer } from "./canonicalize.js";
 import { selectSignedFields, sendingIdentity, type DkIdentity } from "./header-selection.js";
@@ -156,7 +156,10 @@ async function checkIdentityAndKey(
     );
   }
   const name = `${tags.selector}._domainkey.${tags.domain}`;
-  const answer = await resolver.txt(name);
+  // A resolver that rejects (instead of returning an error answer) is a temporary DNS failure.
+  const answer: DnsAnswer<string> = await resolver
+    .txt(name)
+    .catch((err: unknown) => ({ kind: "error", temporary: true, detail: String(err) }) as const);
   switch (answer.kind) {
     case "nxdomain":
     case "nodata":

@@ -14,6 +14,8 @@ const resolver = fixtureResolver({
   "spki-ed._domainkey.example.com": {
     TXT: ["v=DKIM1; k=ed25519; p=MCowBQYDK2VwAyEA3SUqa9UbfciWkk7tlcJ9P1VD5pXAasg0JUn/OgjVbKE="],
   },
+  "strict._domainkey.example.com": { TXT: [`v=DKIM1; t=s; p=${pOf("rsa2048.pem")}`] },
+  "esc._domainkey.example.com": { TXT: ["v=DKIM1; n=\x1b[2J; p="] },
   "dup._domainkey.example.com": { TXT: [`v=DKIM1; k=rsa; k=rsa; p=${pOf("rsa2048.pem")}`] },
 });
 
@@ -27,7 +29,7 @@ describe("spfdk check-key", () => {
     ["rsa", 0, /key: RSA 2048-bit[^]*OK: verifiers can use this key/],
     ["ed", 0, /key: Ed25519/],
     ["split", 0, /key: RSA 2048-bit/],
-    ["r1024", 0, /testing \(t=y\)[^]*warning: 1024-bit RSA key/],
+    ["r1024", 0, /testing \(t=y\)[^]*warning: 1024-bit RSA key[^]*treat signed mail like unsigned mail/],
     ["weak", 4, /512-bit RSA key: verifiers must not accept/],
     ["revoked", 4, /revoked \(empty p=\)/],
     ["missing", 4, /does not exist \(NXDOMAIN\)/],
@@ -36,6 +38,8 @@ describe("spfdk check-key", () => {
     ["badh", 4, /h= takes hash names/],
     ["spki-ed", 4, /SPKI-wrapped Ed25519 key/],
     ["dup", 4, /duplicate tag k=/],
+    ["esc", 4, /n=\?\[2J; p=/],
+    ["strict", 0, /warning: t=s: signatures whose i= is in a subdomain of d= will fail/],
   ] as const)("selector %s: exit %i", async (selector, code, pattern) => {
     const r = await check(selector);
     expect({ code: r.code, stdout: r.stdout }).toMatchObject({
@@ -60,6 +64,11 @@ describe("spfdk check-key", () => {
       privateKeyMatches: true,
       record: { keyType: "ed25519", bits: 256 },
     });
+  });
+  it("--key: a key of the other type says so", async () => {
+    const r = await check("rsa", ["--key", fixturePath("ed25519.pem")]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/warning: the private key is an Ed25519 key; the record publishes k=rsa/);
   });
   it("a bad --selector is a usage error", async () => {
     const r = await check("bad selector!");

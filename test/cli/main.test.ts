@@ -70,6 +70,14 @@ describe("colour, verbosity and internal errors", () => {
 });
 
 describe("the real binary", () => {
+  it("says in one line when standard output cannot be written (a full disk)", () => {
+    const bin = join(REPO_ROOT, "bin/spfdk");
+    const r = spawnSync("sh", ["-c", `"${process.execPath}" "${bin}" --help > /dev/full`], {
+      encoding: "utf8",
+    });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe("spfdk: cannot write to standard output: no space left on device\n");
+  });
   it("stops quietly when its output pipe closes early", () => {
     const bin = join(REPO_ROOT, "bin/spfdk");
     const r = spawnSync("sh", ["-c", `"${process.execPath}" "${bin}" postfix-config | true`], {

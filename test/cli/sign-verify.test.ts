@@ -1,4 +1,5 @@
 /** `spfdk sign` and `spfdk verify` through main(), with fixture keys and a static zone. */
+import { createPublicKey } from "node:crypto";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -9,6 +10,14 @@ import { runCli } from "../helpers/cli.js";
 const resolver = fixtureResolver();
 const RSA = ["--domain", "example.com", "--selector", "rsa", "--key", fixturePath("rsa2048.pem")];
 const ED = ["--selector", "ed", "--key", fixturePath("ed25519.pem")];
+
+/** A temp file holding the public half of rsa2048.pem (PEM SubjectPublicKeyInfo). */
+function publicKeyFile(): string {
+  const path = join(mkdtempSync(join(tmpdir(), "spfdk-pub-")), "rsa2048.pub.pem");
+  const pem = createPublicKey(fixture("rsa2048.pem")).export({ type: "spki", format: "pem" });
+  writeFileSync(path, pem);
+  return path;
+}
 
 async function signed(args: string[], input: Buffer = fixture("message.eml")) {
   const r = await runCli(["sign", ...args], { input });
@@ -135,6 +144,13 @@ describe("spfdk sign", () => {
     ["unpaired --selector/--key", [...RSA, "--selector", "x"], /pairs/],
     ["a bad --canon", [...RSA, "--canon", "loose"], /--canon/],
     ["a bad --expire", [...RSA, "--expire", "soon"], /--expire/],
+    ["--method without --domainkeys", [...RSA, "--method", "simple"], /add --domainkeys/],
+    ["an --expire past 12 digits of x=", [...RSA, "--expire", "99999999999999w"], /too long/],
+    [
+      "a public key instead of the private key",
+      ["--domain", "example.com", "--selector", "s", "--key", publicKeyFile()],
+      /holds a public key; give the private key/,
+    ],
     ["an unreadable FILE", ["/nonexistent/msg.eml", ...RSA], /cannot read/],
   ])("refuses %s with exit 2 and one line", async (_name, args, message) => {
     const r = await runCli(["sign", ...args], { input: fixture("message.eml") });

@@ -106,6 +106,10 @@ describe("parseDkimSignature (RFC 6376 §3.5)", () => {
     [`${base}; t=20; x=10`, "x"],
     [`${base}; l=ten`, "l"],
     [base.replace("bh=AAAA; ", ""), "bh"],
+    [base.replace("d=example.com", "d=-example.com"), "d"],
+    [base.replace("d=example.com", "d=example..com"), "d"],
+    [base.replace("s=sel", "s=sel/../x"), "s"],
+    [base.replace("s=sel", "s=sel."), "s"],
   ])("%j is a permerror on %s", (tags, tag) => {
     expect(sig(tags)).toMatchObject({ problem: { tag } });
   });

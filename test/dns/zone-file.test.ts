@@ -241,6 +241,15 @@ describe("parseZoneFile: errors name file and line", () => {
     );
   });
 
+  it.each(["a\x0b", "a\x0c b", "www\u00a0A 192.0.2.1", "\x0b"])(
+    "odd white space %j is an error, not a hang",
+    (text) => {
+      expect(() => parseZoneFile(text, { origin: "example.com.", file: "odd.zone" })).toThrow(
+        /^odd\.zone:1: /,
+      );
+    },
+  );
+
   it("uses 'zone' when no file name is given", () => {
     expect(() => parseZoneFile("www A 1.2.3")).toThrow('zone:1: bad IPv4 address "1.2.3"');
   });

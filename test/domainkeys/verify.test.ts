@@ -108,6 +108,15 @@ describe("createDomainKeysVerifier", () => {
     expect(o.result).toBe(result);
     expect(o.reason).toContain(why);
   });
+  it("a resolver that rejects gives temperror, not an exception", async () => {
+    const rejecting = {
+      ...mapResolver(GOOD),
+      txt: () => Promise.reject(new Error("socket closed")),
+    };
+    const o = (await verifyAllDk(sign(MESSAGE), rejecting, false))[0]!;
+    expect(o.result).toBe("temperror");
+    expect(o.reason).toContain("socket closed");
+  });
   it("reports t=y as testing, and honours g= with a wildcard", async () => {
     const o = await verify(sign(MESSAGE), zone(`t=y; g=al*e; p=${p}`));
     expect([o.result, o.testing]).toEqual(["pass", true]);
