@@ -190,7 +190,11 @@ async function runSign(ctx: CommandContext, file: string | undefined, flags: Sig
       throw inputError(source.label, err);
     }
     if (result.kind === "problem") {
-      throw new CliError(ExitCode.Usage, `${source.label}: ${describeMessageProblem(result.problem)}`);
+      const why =
+        result.problem.kind === "no-from"
+          ? "the message has no From: field (RFC 5322 requires one, and DKIM must sign it: RFC 6376 §5.4)"
+          : describeMessageProblem(result.problem);
+      throw new CliError(ExitCode.Usage, `${source.label}: ${why}`);
     }
     const eol = result.lineEnding === "LF" ? "\n" : "\r\n";
     const prefix = Buffer.from(

@@ -42,6 +42,32 @@ export function relaxedHeaderText(field: HeaderField, withCrlf: boolean): string
   return withCrlf ? `${field.key}:${value}\r\n` : `${field.key}:${value}`;
 }
 
+/**
+ * The relaxed header hash input (RFC 6376 §3.7 step 2, §5.4.2), as `headerHashInput` in
+ * signature.ts builds it for c=relaxed/..., with less bookkeeping: each name in `signedHeaders`
+ * (lower-case) takes the bottom-most instance not taken yet, marked in an array (no Map of
+ * counts); a name with none left adds nothing (over-signing). Then the
+ * signature field (b= emptied) without its final CRLF. One latin1 string, converted once.
+ */
+export function relaxedHeaderHashInput(
+  fields: readonly HeaderField[],
+  signedHeaders: readonly string[],
+  signatureField: HeaderField,
+): Buffer {
+  // taken[i]: field i is in the input already.
+  const taken: boolean[] = new Array<boolean>(fields.length).fill(false);
+  let text = "";
+  for (const name of signedHeaders) {
+    for (let i = fields.length - 1; i >= 0; i--) {
+      if (taken[i] || fields[i]!.key !== name) continue;
+      taken[i] = true;
+      text += relaxedHeaderText(fields[i]!, true);
+      break;
+    }
+  }
+  return Buffer.from(text + relaxedHeaderText(signatureField, false), "latin1");
+}
+
 /** An incremental body canonicalizer: canonical bytes go to the `out` callback as they are known. */
 export interface BodyCanonicalizer {
   /**

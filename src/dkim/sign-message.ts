@@ -50,7 +50,7 @@ export interface DomainKeysSignRequest {
 /** The new header fields (CRLF folding, no final CRLF), in the order to prepend them. */
 export type SignMessageResult =
   | { kind: "ok"; fields: string[]; lineEnding: LineEnding; signedHeaders: string[][] }
-  | { kind: "problem"; problem: MessageProblem };
+  | { kind: "problem"; problem: MessageProblem | { kind: "no-from" } };
 
 /**
  * Reads `input` once and returns the DKIM-Signature fields (in request order) followed by the
@@ -68,9 +68,11 @@ export async function signMessage(
   let dk: ReturnType<typeof createDomainKeysSigner> | null = null;
   let lineEnding: LineEnding = "CRLF";
   let setupError: unknown = null;
+  let noFrom = false;
   const reader = createMessageReader({
     head(h) {
       lineEnding = h.lineEnding;
+      noFrom = !h.fields.some((f) => f.key === "from");
       try {
         for (const r of dkim) {
           const list = signedHeaderList(h.fields, { headers: r.headers, oversign: r.oversign });
@@ -94,6 +96,8 @@ export async function signMessage(
   const problem = read instanceof Promise ? await read : read;
   if (problem) return { kind: "problem", problem };
   if (setupError) throw setupError;
+  // RFC 6376 §5.4: From MUST be signed; a message without one is not RFC 5322 mail (§3.6).
+  if (noFrom) return { kind: "problem", problem: { kind: "no-from" } };
   const fields = signers.map((s) => s.finish());
   if (dk) fields.push((dk as ReturnType<typeof createDomainKeysSigner>).finish());
   return { kind: "ok", fields, lineEnding, signedHeaders: lists };

@@ -71,6 +71,7 @@ export const DEFAULT_SIGNED_HEADERS = [
   "cc",
   "resent-date",
   "resent-from",
+  "resent-sender",
   "resent-to",
   "resent-cc",
   "in-reply-to",

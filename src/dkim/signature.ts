@@ -100,7 +100,10 @@ function checkVersionAndAlgorithm(get: Get, o: ParseSignatureOptions): Checked<(
     if (get(t) === undefined) return { tag: t, reason: `required tag ${t}= is missing` };
   }
   const name = stripFws(get("a")!);
-  return ALGORITHMS[name] ?? { tag: "a", reason: `unsupported algorithm a=${name}` };
+  // Object.hasOwn: a= is untrusted text, and "constructor" or "__proto__" must not find Object.prototype.
+  return Object.hasOwn(ALGORITHMS, name)
+    ? ALGORITHMS[name]!
+    : { tag: "a", reason: `unsupported algorithm a=${name}` };
 }
 
 /** c= (§3.5): absent means simple/simple, "relaxed" alone means relaxed/simple. */

@@ -33,7 +33,7 @@ export type VerifyMessageResult =
  * outcomes in header order (DKIM and DomainKeys separately), or the message problem when the input
  * is not a message. Signature, key and DNS problems are outcomes, never exceptions.
  */
-export async function verifyMessage(
+export function verifyMessage(
   input: AsyncIterable<Buffer> | Iterable<Buffer>,
   o: VerifyMessageOptions,
 ): Promise<VerifyMessageResult> {
@@ -55,11 +55,26 @@ export async function verifyMessage(
       for (const v of dk) v.update(chunk);
     },
   });
-  const read = readAll(reader, input);
-  const problem = read instanceof Promise ? await read : read;
-  if (problem) return { kind: "problem", problem };
-  const outcomes = await (dkim as DkimVerifier | null)!.finish();
-  const dkOutcomes: DomainKeysOutcome[] = [];
-  for (const v of dk) dkOutcomes.push(await v.finish());
-  return { kind: "ok", dkim: outcomes, domainKeys: dkOutcomes, lineEnding };
+  const done = async (outcomes: DkimOutcome[]): Promise<VerifyMessageResult> => {
+    const dkOutcomes: DomainKeysOutcome[] = [];
+    for (const v of dk) dkOutcomes.push(await v.finish());
+    return { kind: "ok", dkim: outcomes, domainKeys: dkOutcomes, lineEnding };
+  };
+  const finish = (problem: MessageProblem | null): Promise<VerifyMessageResult> => {
+    if (problem) return Promise.resolve({ kind: "problem", problem });
+    const outcomes = (dkim as DkimVerifier | null)!.finish();
+    // Without DomainKey-Signatures (the usual case) the result is one then away from the keys.
+    if (dk.length === 0) {
+      return outcomes.then((d) => ({ kind: "ok", dkim: d, domainKeys: [], lineEnding }));
+    }
+    return outcomes.then(done);
+  };
+  // An in-memory message is read synchronously (readAll returns a plain value); a sync throw
+  // (a throwing resolver, say) still becomes a rejection, as from an async function.
+  try {
+    const read = readAll(reader, input);
+    return read instanceof Promise ? read.then(finish) : finish(read);
+  } catch (err) {
+    return Promise.reject(err as Error);
+  }
 }

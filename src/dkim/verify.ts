@@ -7,9 +7,11 @@ import type { DnsAnswer, Resolver } from "../dns/resolver.js";
 import type { ByteScanner } from "../message/byte-scan.js";
 import type { HeaderField } from "../message/header-fields.js";
 import { createBodyHasher, type BodyHasher, type BodyHashResult } from "./body-hash.js";
+import { relaxedHeaderHashInput } from "./canonicalize.js";
 import { MIN_RSA_BITS } from "./keygen.js";
 import { parseKeyRecord, type KeyRecord } from "./key-record-parse.js";
 import type { DkimOutcome } from "./results.js";
+import { parseDkimSignatureFast } from "./signature-fast.js";
 import { headerHashInput, parseDkimSignature, type DkimSignature } from "./signature.js";
 
 /** Options of {@link createDkimVerifier}. */
@@ -58,7 +60,8 @@ export function createDkimVerifier(fields: readonly HeaderField[], o: DkimVerify
   const pending: Pending[] = [];
   fields.forEach((field, index) => {
     if (field.key !== "dkim-signature") return;
-    const parsed = parseDkimSignature(field, { legacy: o.legacy });
+    // The quick parser takes the usual field; the general one gives everything else and all problems.
+    const parsed = parseDkimSignatureFast(field) ?? parseDkimSignature(field, { legacy: o.legacy });
     if ("problem" in parsed) {
       const p = parsed.problem;
       pending.push({
@@ -83,15 +86,25 @@ export function createDkimVerifier(fields: readonly HeaderField[], o: DkimVerify
     update(chunk, scanned) {
       for (const h of hashers.values()) h.update(chunk, scanned);
     },
-    async finish() {
+    finish() {
       const bodies = new Map<string, BodyHashResult>();
       for (const [k, h] of hashers) bodies.set(k, h.finish());
-      const out: DkimOutcome[] = [];
-      for (const p of pending) {
-        if (p.kind === "problem") out.push(p.outcome);
-        else out.push(evaluate(p.sig, p.index, await p.key, bodies.get(p.hasherKey)!, fields, o));
-      }
-      return out;
+      // No async/await layers: the key answers are settled with one then (the usual single
+      // signature) or Promise.all, and the outcomes are computed synchronously after that.
+      const outcomes = (answers: readonly DnsAnswer<string>[]): DkimOutcome[] => {
+        const out: DkimOutcome[] = [];
+        let k = 0;
+        for (const p of pending) {
+          if (p.kind === "problem") out.push(p.outcome);
+          else out.push(evaluate(p.sig, p.index, answers[k++]!, bodies.get(p.hasherKey)!, fields, o));
+        }
+        return out;
+      };
+      const keys: Promise<DnsAnswer<string>>[] = [];
+      for (const p of pending) if (p.kind === "ok") keys.push(p.key);
+      if (keys.length === 0) return Promise.resolve(outcomes([]));
+      if (keys.length === 1) return keys[0]!.then((a) => outcomes([a]));
+      return Promise.all(keys).then(outcomes);
     },
   };
 }
@@ -170,7 +183,10 @@ function evaluate(
       bodyHash: { computed: body.bodyHash, expected: sig.bodyHash },
     };
   }
-  const data = headerHashInput(fields, sig.signedHeaders, sig.headerCanon, sig.fieldWithoutB);
+  const data =
+    sig.headerCanon === "relaxed"
+      ? relaxedHeaderHashInput(fields, sig.signedHeaders, sig.fieldWithoutB)
+      : headerHashInput(fields, sig.signedHeaders, sig.headerCanon, sig.fieldWithoutB);
   if (!signatureMatches(sig, key, data)) {
     const reason = "signature did not verify (headers changed or wrong key)";
     return { ...withKey, result: "fail", failure: "signature", reason };

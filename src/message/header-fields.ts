@@ -19,7 +19,6 @@ const CR = 0x0d;
 const LF = 0x0a;
 const SP = 0x20;
 const HTAB = 0x09;
-const COLON = 0x3a;
 
 /** Why a header block cannot be read, or null. */
 export type HeaderProblem = { kind: "no-colon"; line: number } | { kind: "starts-with-continuation" };
@@ -30,45 +29,64 @@ export type HeaderProblem = { kind: "no-colon"; line: number } | { kind: "starts
  * instead of fields when a line has no colon or the block starts with a continuation line.
  */
 export function parseHeaderFields(block: Buffer): { fields: HeaderField[] } | { problem: HeaderProblem } {
+  // One latin1 string of the block (one char per octet): the line and colon searches and the name
+  // checks run on it, and each field costs two Buffer views and nothing else.
+  const text = block.toString("latin1");
   const fields: HeaderField[] = [];
+  const n = text.length;
   let start = 0;
   let lineNo = 0;
   let fieldStart = -1;
   let lastFieldEnd = 0;
-  const close = (end: number): HeaderProblem | null => {
-    if (fieldStart < 0) return null;
-    const raw = block.subarray(fieldStart, end);
-    const colon = raw.indexOf(COLON);
-    if (colon <= 0) return { kind: "no-colon", line: lineNo };
-    const name = raw
-      .subarray(0, colon)
-      .toString("latin1")
-      .replace(/[ \t]+$/, "");
-    if (name.length === 0 || /[\x00-\x20\x7f-\xff]/.test(name)) return { kind: "no-colon", line: lineNo };
-    fields.push({ name, key: name.toLowerCase(), raw, value: raw.subarray(colon + 1) });
-    return null;
-  };
-  while (start < block.length) {
-    let end = block.indexOf(LF, start);
-    const next = end < 0 ? block.length : end + 1;
-    if (end < 0) end = block.length;
-    const lineEnd = end > start && block[end - 1] === CR ? end - 1 : end;
+  while (start < n) {
+    let end = text.indexOf("\n", start);
+    const next = end < 0 ? n : end + 1;
+    if (end < 0) end = n;
+    const lineEnd = end > start && text.charCodeAt(end - 1) === CR ? end - 1 : end;
     lineNo++;
-    const first = block[start];
+    const first = text.charCodeAt(start);
     if (first === SP || first === HTAB) {
       if (fieldStart < 0) return { problem: { kind: "starts-with-continuation" } };
     } else {
-      const p = close(lastFieldEnd);
-      if (p) return { problem: p };
+      if (fieldStart >= 0) {
+        const p = pushField(fields, block, text, fieldStart, lastFieldEnd);
+        if (!p) return { problem: { kind: "no-colon", line: lineNo } };
+      }
       fieldStart = start;
     }
     lastFieldEnd = lineEnd;
     start = next;
   }
-  const p = close(lastFieldEnd);
-  if (p) return { problem: p };
+  if (fieldStart >= 0 && !pushField(fields, block, text, fieldStart, lastFieldEnd)) {
+    return { problem: { kind: "no-colon", line: lineNo } };
+  }
   return { fields };
 }
+
+/**
+ * Adds the field text[from, to) (block holds the same octets) to `fields`; false when it has no
+ * colon or its name (without trailing WSP) is empty or has a control, SP or non-ASCII octet.
+ */
+function pushField(fields: HeaderField[], block: Buffer, text: string, from: number, to: number): boolean {
+  const colon = text.indexOf(":", from);
+  if (colon <= from || colon >= to) return false;
+  let nameEnd = colon;
+  while (nameEnd > from) {
+    const c = text.charCodeAt(nameEnd - 1);
+    if (c !== SP && c !== HTAB) break;
+    nameEnd--;
+  }
+  if (nameEnd === from) return false;
+  for (let i = from; i < nameEnd; i++) {
+    const c = text.charCodeAt(i);
+    if (c <= SP || c >= 0x7f) return false;
+  }
+  const name = text.slice(from, nameEnd);
+  const raw = block.subarray(from, to);
+  fields.push({ name, key: name.toLowerCase(), raw, value: raw.subarray(colon + 1 - from) });
+  return true;
+}
+
 /** The field's value unfolded (CRLFs before WSP removed), as a latin1 string. */
 export function unfoldedValue(field: HeaderField): string {
   return field.value.toString("latin1").replace(/\r?\n(?=[ \t])/g, "");

@@ -163,11 +163,21 @@ describe("spfdk sign", () => {
     ["binary junk", Buffer.from([0x00, 0x01, 0x02, 0xff, 0x0a, 0x0a])],
     ["text without a header", Buffer.from("just some words\nand more\n")],
     ["an empty input", Buffer.alloc(0)],
+    ["a message without From:", Buffer.from("To: bob@example.net\r\nSubject: x\r\n\r\nbody\r\n")],
   ])("refuses %s as a message (exit 2, no output)", async (_name, input) => {
     const r = await runCli(["sign", ...RSA], { input });
     expect(r.code).toBe(2);
     expect(r.stderr.trim().split("\n").length).toBe(1);
     expect(r.out.length).toBe(0);
+  });
+  it("names the missing From: field", async () => {
+    const r = await runCli(["sign", ...RSA], { input: Buffer.from("To: b@example.net\r\n\r\nbody\r\n") });
+    expect(r.stderr).toMatch(/has no From: field/);
+  });
+  it("signs Resent-Sender by default (RFC 6376 §5.4.1's list)", async () => {
+    const input = Buffer.concat([Buffer.from("Resent-Sender: r@example.com\r\n"), fixture("message.eml")]);
+    const field = (await signed(RSA, input)).toString("latin1").split(/\r\n(?=\S)/)[0]!;
+    expect(/h=([^;]*);/.exec(field.replace(/\r\n\s/g, ""))![1]!.split(":")).toContain("resent-sender");
   });
 });
 
