@@ -1,16 +1,19 @@
 /**
  * SPF checks against a generated zone of ~200 domains served by the loopback dns2 server:
- * single checks (fresh resolver, per-check memo only), `check-spf --batch` (one shared TTL cache,
- * 16 at once), DNS queries per check, pyspf on the same server when it is installed, and libspf2's
- * spfquery on the same zone and pairs (as root; see spfquery-peer.ts).
+ * single checks (fresh resolver, per-check memo only), `check-spf --batch` (one shared TTL cache
+ * and parse cache, 16 at once), DNS queries per check, pyspf on the same server when it is
+ * installed, and libspf2's spfquery on the same zone and pairs (as root; see spfquery-peer.ts).
+ * spfdk's server runs on a worker thread, as the peers' servers run beside their own processes.
  */
 import { spawn } from "node:child_process";
 import { Readable } from "node:stream";
 import { runBatch } from "../src/cli/spf-batch.js";
 import { nodeResolver } from "../src/dns/node-resolver.js";
-import type { ZoneData } from "../src/dns/static-resolver.js";
+import type { Resolver } from "../src/dns/resolver.js";
+import { staticResolver, type ZoneData } from "../src/dns/static-resolver.js";
 import { checkSpf } from "../src/spf/identities.js";
 import { startDnsServer } from "../test/helpers/dns-server.js";
+import { startThreadedDnsServer } from "./dns-server-thread.js";
 import { runSpfquery } from "./spfquery-peer.js";
 import { fmt, haveCommand } from "./support.js";
 
@@ -140,10 +143,57 @@ async function spfqueryLine(
   }
 }
 
+/** Times one `check-spf --batch -` run over `lines` through `resolver`: checks/s, output, exit code. */
+async function timeBatch(
+  lines: string,
+  resolver: Resolver,
+): Promise<{ rate: number; out: string; code: number }> {
+  let out = "";
+  const ctx = {
+    stdout: (text: string) => (out += text),
+    stderr: () => undefined,
+    stdin: () => Readable.from([Buffer.from(lines)]),
+    env: {},
+    cwd: process.cwd(),
+    isTTY: { stdin: false, stdout: false },
+    now: () => new Date(),
+    setExitCode: () => undefined,
+    color: () => false,
+    trace: () => undefined,
+  };
+  const t0 = performance.now();
+  // The same code path as `spfdk check-spf --batch - --dns SERVER` (main() needs package.json beside dist).
+  const code = await runBatch(ctx, "-", {
+    resolver,
+    receiver: "bench",
+    voidLimit: 2,
+    dualStackVoids: false,
+    timeBudgetMs: 20_000,
+    now: ctx.now,
+    scope: "mfrom",
+    concurrency: 16,
+  });
+  const n = lines.split("\n").length;
+  return { rate: (n * 1000) / (performance.now() - t0), out, code };
+}
+
+/** The batch figure as measured before the server had its own thread (it then shares the event loop). */
+async function sameThreadLine(zone: ZoneData, lines: string): Promise<void> {
+  const server = await startDnsServer(zone);
+  try {
+    const r = await timeBatch(lines, nodeResolver({ servers: [server.spec], timeoutMs: 2000, tries: 1 }));
+    console.log(`  same, server on the measured thread ${fmt(r.rate)} checks/s`);
+  } finally {
+    await server.close();
+  }
+}
+
 /** Prints checks/s single and batch, the ratio, DNS queries per check, and pyspf's figure. */
 export async function run(): Promise<void> {
   const { zone, tops, ips } = benchZone();
-  const server = await startDnsServer(zone);
+  // On its own thread: serving DNS must not share the measured event loop (spfquery and pyspf
+  // run in their own processes beside their server too).
+  const server = await startThreadedDnsServer(zone);
   const input = pairs(tops, ips);
   try {
     console.log(
@@ -151,53 +201,35 @@ export async function run(): Promise<void> {
     );
     let dupChecks = 0;
     const singleN = 400;
-    const t0 = performance.now();
+    let singleMs = 0;
+    let seen = 0;
     for (const p of input.slice(0, singleN)) {
-      const before = server.queries.length;
       const resolver = nodeResolver({ servers: [server.spec], timeoutMs: 2000, tries: 1 });
+      const t0 = performance.now();
       await checkSpf({ ...p, helo: HELO, resolver });
-      const asked = server.queries.slice(before).map((q) => `${q.type} ${q.name.toLowerCase()}`);
+      singleMs += performance.now() - t0;
+      const asked = (await server.queries(seen)).map((q) => `${q.type} ${q.name.toLowerCase()}`);
+      seen += asked.length;
       if (new Set(asked).size !== asked.length) dupChecks++;
     }
-    const singleRate = (singleN * 1000) / (performance.now() - t0);
-    const singleQueries = server.queries.length / singleN;
+    const singleRate = (singleN * 1000) / singleMs;
+    const singleQueries = seen / singleN;
     console.log(
       `single checks (fresh resolver each)  ${fmt(singleRate)} checks/s   ${fmt(singleQueries, 2)} DNS queries/check   checks that asked a name twice: ${dupChecks}`,
     );
 
-    const q0 = server.queries.length;
     const lines = input.map((p) => JSON.stringify({ ...p, helo: HELO })).join("\n");
-    let out = "";
-    const t1 = performance.now();
-    const ctx = {
-      stdout: (text: string) => (out += text),
-      stderr: () => undefined,
-      stdin: () => Readable.from([Buffer.from(lines)]),
-      env: {},
-      cwd: process.cwd(),
-      isTTY: { stdin: false, stdout: false },
-      now: () => new Date(),
-      setExitCode: () => undefined,
-      color: () => false,
-      trace: () => undefined,
-    };
-    // The same code path as `spfdk check-spf --batch - --dns SERVER` (main() needs package.json beside dist).
-    const code = await runBatch(ctx, "-", {
-      resolver: nodeResolver({ servers: [server.spec], timeoutMs: 2000, tries: 1 }),
-      receiver: "bench",
-      voidLimit: 2,
-      dualStackVoids: false,
-      timeBudgetMs: 20_000,
-      now: ctx.now,
-      scope: "mfrom",
-      concurrency: 16,
-    });
-    const batchRate = (input.length * 1000) / (performance.now() - t1);
-    const batchQueries = (server.queries.length - q0) / input.length;
-    const outLines = out.trim().split("\n").length;
+    const q0 = seen;
+    const batch = await timeBatch(lines, nodeResolver({ servers: [server.spec], timeoutMs: 2000, tries: 1 }));
+    const batchRate = batch.rate;
+    const batchQueries = (await server.queries(q0)).length / input.length;
+    const outLines = batch.out.trim().split("\n").length;
     console.log(
-      `check-spf --batch (shared cache)     ${fmt(batchRate)} checks/s   ${fmt(batchQueries, 2)} DNS queries/check   exit ${code}, ${outLines} lines`,
+      `check-spf --batch (shared cache)     ${fmt(batchRate)} checks/s   ${fmt(batchQueries, 2)} DNS queries/check   exit ${batch.code}, ${outLines} lines`,
     );
+    await sameThreadLine(zone, lines);
+    const mem = await timeBatch(lines, staticResolver(zone));
+    console.log(`check-spf --batch --zone (no DNS)    ${fmt(mem.rate)} checks/s   (evaluation alone)`);
     const ratio = batchRate / singleRate;
     console.log(
       `batch / single                       ${fmt(ratio)}x (target >= 5x: ${ratio >= 5 ? "met" : "NOT MET"})`,
@@ -214,7 +246,7 @@ export async function run(): Promise<void> {
           : `pyspf ${"(/usr/bin/python3, same server)".padEnd(30)} ${fmt(rate)} checks/s (single checks)`,
       );
     } else console.log("pyspf: not installed (apt install python3-spf)");
-    await spfqueryLine(zone, input, out);
+    await spfqueryLine(zone, input, batch.out);
   } finally {
     await server.close();
   }

@@ -4,6 +4,7 @@ import { resolve } from "node:path";
 import { cachingResolver } from "../dns/caching-resolver.js";
 import type { Resolver } from "../dns/resolver.js";
 import { checkSpf, type SpfScope } from "../spf/identities.js";
+import { createParseCache, type ParseCache } from "../spf/parse-cache.js";
 import type { CommandContext } from "./deps.js";
 import { ExitCode } from "./exit-codes.js";
 import { readFileOrFail } from "./files.js";
@@ -29,8 +30,15 @@ async function readInput(ctx: CommandContext, source: string): Promise<string> {
   return Buffer.concat(chunks).toString("utf8");
 }
 
+/** The names of the input fields, as problems mention them. */
+const FIELD_NAMES = { ip: "ip", sender: "sender", helo: "helo" };
+
 /** The output object for one input line (never throws). */
-async function oneLine(line: string, n: number, opts: BatchOptions): Promise<Record<string, unknown>> {
+async function oneLine(
+  line: string,
+  n: number,
+  opts: BatchOptions & { parseCache: ParseCache },
+): Promise<Record<string, unknown>> {
   let parsed: unknown;
   try {
     parsed = JSON.parse(line);
@@ -43,14 +51,12 @@ async function oneLine(line: string, n: number, opts: BatchOptions): Promise<Rec
       error: 'expected an object like {"ip":"192.0.2.1","sender":"a@example.com","helo":"mx.example.com"}',
     };
   }
-  const input = checkInput(parsed as Record<string, unknown>, opts.scope, {
-    ip: "ip",
-    sender: "sender",
-    helo: "helo",
-  });
+  const input = checkInput(parsed as Record<string, unknown>, opts.scope, FIELD_NAMES);
   if ("problem" in input) return { line: n, error: input.problem };
   const ids = await checkSpf({
-    ...input,
+    ip: input.ip,
+    sender: input.sender,
+    helo: input.helo ?? "", // what checkSpf assumes for a missing HELO
     scope: opts.scope,
     resolver: opts.resolver,
     receiver: opts.receiver,
@@ -58,6 +64,7 @@ async function oneLine(line: string, n: number, opts: BatchOptions): Promise<Rec
     dualStackVoids: opts.dualStackVoids,
     timeBudgetMs: opts.timeBudgetMs,
     now: opts.now,
+    parseCache: opts.parseCache,
   });
   return {
     line: n,
@@ -69,49 +76,72 @@ async function oneLine(line: string, n: number, opts: BatchOptions): Promise<Rec
   };
 }
 
+/** Output is written in chunks of about this many characters (one write per line is slow). */
+const OUT_CHUNK = 64 * 1024;
+
+/**
+ * The non-blank lines of `text` with their 1-based line numbers, found one at a time (no array
+ * of all lines is built up front).
+ */
+function* inputLines(text: string): Generator<{ l: string; n: number }> {
+  let n = 0;
+  for (let start = 0; start < text.length;) {
+    let end = text.indexOf("\n", start);
+    if (end < 0) end = text.length;
+    n++;
+    const l = text.slice(start, end).trim();
+    if (l !== "") yield { l, n };
+    start = end + 1;
+  }
+}
+
 /**
  * Reads JSON lines from `source` (a file, or "-" for stdin), checks them with up to
- * `concurrency` at once through one TTL-respecting cache shared by the whole run, and writes one
- * JSON line per non-blank input line in input order as soon as it and all before it are done.
- * A malformed line yields `{"line":N,"error":…}` and the run goes on. Returns 0, or Usage (2)
- * when any line was malformed.
+ * `concurrency` at once through one TTL-respecting DNS cache and one parse cache shared by the
+ * whole run, and writes one JSON line per non-blank input line in input order as soon as it and
+ * all before it are done (in chunks). A malformed line yields `{"line":N,"error":…}` and the run
+ * goes on. Returns 0, or Usage (2) when any line was malformed.
  */
 export async function runBatch(ctx: CommandContext, source: string, base: BatchOptions): Promise<number> {
   const text = await readInput(ctx, source);
-  const lines = text
-    .split(/\r?\n/)
-    .map((l, i) => ({ l: l.trim(), n: i + 1 }))
-    .filter((x) => x.l !== "");
-  const opts = { ...base, resolver: cachingResolver(base.resolver, { now: () => ctx.now().getTime() }) };
-  const results: (Record<string, unknown> | undefined)[] = new Array(lines.length);
-  let next = 0;
+  const lines = inputLines(text);
+  const opts = {
+    ...base,
+    resolver: cachingResolver(base.resolver, { now: () => ctx.now().getTime() }),
+    parseCache: createParseCache(),
+  };
+  // Finished lines waiting for an earlier one, by input index; `written` is the next index due.
+  const done = new Map<number, string>();
+  let taken = 0;
   let written = 0;
+  let pending = "";
   let malformed = false;
-  const flush = (): void => {
-    while (written < lines.length && results[written] !== undefined) {
-      const r = results[written]!;
-      if ("error" in r) malformed = true;
-      ctx.stdout(`${JSON.stringify(r)}\n`);
-      results[written] = {};
-      written++;
+  const flush = (force: boolean): void => {
+    for (let out = done.get(written); out !== undefined; out = done.get(written)) {
+      done.delete(written++);
+      pending += out;
+    }
+    if (pending.length >= OUT_CHUNK || (force && pending !== "")) {
+      ctx.stdout(pending);
+      pending = "";
     }
   };
   const worker = async (): Promise<void> => {
-    while (next < lines.length) {
-      const i = next++;
-      const { l, n } = lines[i]!;
+    for (let next = lines.next(); !next.done; next = lines.next()) {
+      const i = taken++;
+      const { l, n } = next.value;
+      let r: Record<string, unknown>;
       try {
-        results[i] = await oneLine(l, n, opts);
+        r = await oneLine(l, n, opts);
       } catch (err) {
-        results[i] = {
-          line: n,
-          error: `internal error: ${err instanceof Error ? err.message : String(err)}`,
-        };
+        r = { line: n, error: `internal error: ${err instanceof Error ? err.message : String(err)}` };
       }
-      flush();
+      if ("error" in r) malformed = true;
+      done.set(i, `${JSON.stringify(r)}\n`);
+      flush(false);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(base.concurrency, Math.max(1, lines.length)) }, worker));
-  flush();
+  await Promise.all(Array.from({ length: base.concurrency }, worker));
+  flush(true);
   return malformed ? ExitCode.Usage : ExitCode.Ok;
 }

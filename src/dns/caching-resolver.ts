@@ -2,8 +2,7 @@
  * A caching, query-coalescing wrapper around any `Resolver`, for runs that repeat lookups
  * (`check-spf --batch`). The cache lives in the returned object; nothing is module-level.
  */
-import type { DnsAnswer, Resolver } from "./resolver.js";
-import { normalizeName } from "./static-resolver.js";
+import type { DnsAnswer, RecordType, Resolver } from "./resolver.js";
 
 /** Options of `cachingResolver`. */
 export interface CachingResolverOptions {
@@ -26,6 +25,18 @@ export const DEFAULT_NEGATIVE_TTL_SEC = 60;
 
 type Entry = { answer: DnsAnswer<unknown>; expires: number };
 
+/** A caching `Resolver` that can also say, without waiting, what it holds. */
+export interface CachingResolver extends Resolver {
+  /** The unexpired cached answer for (type, name), or undefined; never queries. */
+  peek(type: RecordType, name: string): DnsAnswer<unknown> | undefined;
+}
+
+/** The cache key of a name: lower-case without the trailing dot (no allocation when already so). */
+function nameKey(name: string): string {
+  const lower = name.toLowerCase();
+  return lower.endsWith(".") ? lower.slice(0, -1) : lower;
+}
+
 /**
  * Wraps `inner` so that:
  * - an `ok` answer is reused until its TTL (or `defaultTtlSec` when it has none, capped at
@@ -34,14 +45,16 @@ type Entry = { answer: DnsAnswer<unknown>; expires: number };
  * - errors are never cached: the next query asks again;
  * - concurrent queries for the same type and name share one in-flight inner query.
  * Names are keyed case-insensitively without the trailing dot; `ptr` is keyed by the IP text.
- * Returned answers are shared objects: callers must not mutate them.
+ * Returned answers are shared objects: callers must not mutate them. `peek` gives the cached
+ * answer synchronously (the SPF evaluator uses it to skip waiting on warm names).
  */
-export function cachingResolver(inner: Resolver, opts: CachingResolverOptions): Resolver {
+export function cachingResolver(inner: Resolver, opts: CachingResolverOptions): CachingResolver {
   const defaultTtl = opts.defaultTtlSec ?? DEFAULT_CACHE_TTL_SEC;
   const maxTtl = opts.maxTtlSec ?? DEFAULT_MAX_TTL_SEC;
   const negativeTtl = opts.negativeTtlSec ?? DEFAULT_NEGATIVE_TTL_SEC;
-  const cache = new Map<string, Entry>();
+  const caches = new Map<RecordType, Map<string, Entry>>();
   const inFlight = new Map<string, Promise<DnsAnswer<unknown>>>();
+  for (const t of ["TXT", "A", "AAAA", "MX", "PTR"] as const) caches.set(t, new Map());
 
   function lifetimeSec(answer: DnsAnswer<unknown>): number {
     if (answer.kind === "ok") return Math.min(answer.ttl ?? defaultTtl, maxTtl);
@@ -49,26 +62,42 @@ export function cachingResolver(inner: Resolver, opts: CachingResolverOptions): 
     return 0;
   }
 
-  function cached<T>(type: string, name: string, ask: () => Promise<DnsAnswer<T>>): Promise<DnsAnswer<T>> {
-    const key = `${type} ${type === "PTR" ? name.toLowerCase() : normalizeName(name)}`;
+  const keyOf = (type: RecordType, name: string): string =>
+    type === "PTR" ? name.toLowerCase() : nameKey(name);
+
+  function peek(type: RecordType, name: string, key = keyOf(type, name)): DnsAnswer<unknown> | undefined {
+    const cache = caches.get(type)!;
     const hit = cache.get(key);
-    if (hit && hit.expires > opts.now()) return Promise.resolve(hit.answer as DnsAnswer<T>);
-    if (hit) cache.delete(key);
-    const pending = inFlight.get(key);
+    if (hit === undefined) return undefined;
+    if (hit.expires > opts.now()) return hit.answer;
+    cache.delete(key);
+    return undefined;
+  }
+
+  function cached<T>(
+    type: RecordType,
+    name: string,
+    ask: () => Promise<DnsAnswer<T>>,
+  ): Promise<DnsAnswer<T>> {
+    const key = keyOf(type, name);
+    const hit = peek(type, name, key);
+    if (hit) return Promise.resolve(hit as DnsAnswer<T>);
+    const flightKey = `${type} ${key}`;
+    const pending = inFlight.get(flightKey);
     if (pending) return pending as Promise<DnsAnswer<T>>;
     const query = ask().then(
       (answer) => {
-        inFlight.delete(key);
+        inFlight.delete(flightKey);
         const life = lifetimeSec(answer);
-        if (life > 0) cache.set(key, { answer, expires: opts.now() + life * 1000 });
+        if (life > 0) caches.get(type)!.set(key, { answer, expires: opts.now() + life * 1000 });
         return answer;
       },
       (err: unknown) => {
-        inFlight.delete(key);
+        inFlight.delete(flightKey);
         throw err;
       },
     );
-    inFlight.set(key, query);
+    inFlight.set(flightKey, query);
     return query;
   }
 
@@ -78,5 +107,6 @@ export function cachingResolver(inner: Resolver, opts: CachingResolverOptions): 
     aaaa: (name) => cached("AAAA", name, () => inner.aaaa(name)),
     mx: (name) => cached("MX", name, () => inner.mx(name)),
     ptr: (ip) => cached("PTR", ip, () => inner.ptr(ip)),
+    peek: (type, name) => peek(type, name),
   };
 }

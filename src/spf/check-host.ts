@@ -1,7 +1,6 @@
 /** RFC 7208 check_host(): record lookup and selection, term evaluation, include/redirect, exp=. */
 
-import { domainNameProblem } from "../dns/names.js";
-import type { Resolver } from "../dns/resolver.js";
+import type { DnsAnswer, Resolver } from "../dns/resolver.js";
 import { checkDns } from "./check-dns.js";
 import {
   countLookup,
@@ -14,9 +13,10 @@ import {
   type SpfTraceEvent,
 } from "./check-state.js";
 import { explain } from "./explanation.js";
-import { formatIp, parseClientIp } from "./ip-address.js";
-import { expandDomainSpec, matchMechanism, pickValidatedName } from "./mechanisms.js";
-import { parseSpfRecord } from "./parser.js";
+import { formatIp, parseClientIp, samePrefix, type IpAddress } from "./ip-address.js";
+import { expandDomainSpec, literalDomainSpec, matchMechanism, pickValidatedName } from "./mechanisms.js";
+import { quickMatch } from "./quick-match.js";
+import { domainProblemCached, parseRecordCached, type ParseCache } from "./parse-cache.js";
 import { selectSpfRecord } from "./select.js";
 import { QUALIFIER_RESULT, type SpfOutcome, type SpfRecord, type TermRef } from "./types.js";
 
@@ -52,6 +52,11 @@ export interface CheckHostOptions {
   defaultExplanation?: string;
   /** Receives each evaluation step (for --trace). */
   trace?: (event: SpfTraceEvent) => void;
+  /**
+   * Memo of record and macro parses, shared by the checks of one run (`createParseCache()`).
+   * Results are the same with or without it; it only saves re-parsing the same texts.
+   */
+  parseCache?: ParseCache;
 }
 
 type Evaluated =
@@ -63,10 +68,16 @@ type Evaluated =
     }
   | { result: "none"; why: "no-record" | "nxdomain" | "invalid-domain"; detail: string; domain: string };
 
-function sender(opts: CheckHostOptions): { localPart: string; senderDomain: string; full: string } {
-  const at = opts.sender.lastIndexOf("@");
-  const local = at < 0 ? "" : opts.sender.slice(0, at);
-  const dom = at < 0 ? opts.sender : opts.sender.slice(at + 1);
+/** check_host()'s inputs other than the identity (`<domain>`, `<sender>`, HELO). */
+export type CheckHostSettings = Omit<CheckHostOptions, "domain" | "sender" | "helo">;
+
+/** The identity one check_host() call evaluates. */
+export type CheckHostIdentity = Pick<CheckHostOptions, "domain" | "sender" | "helo">;
+
+function sender(full: string): { localPart: string; senderDomain: string; full: string } {
+  const at = full.lastIndexOf("@");
+  const local = at < 0 ? "" : full.slice(0, at);
+  const dom = at < 0 ? full : full.slice(at + 1);
   const localPart = local === "" ? "postmaster" : local; // RFC 7208 §4.3
   return { localPart, senderDomain: dom, full: `${localPart}@${dom}` };
 }
@@ -77,8 +88,16 @@ function sender(opts: CheckHostOptions): { localPart: string; senderDomain: stri
  * permerror with code SYNTAX). Does not query type-99 SPF records. Each (type, name) is asked
  * at most once per call.
  */
-export async function checkHost(opts: CheckHostOptions): Promise<SpfOutcome> {
-  const domain = opts.domain.replace(/\.$/, "");
+export function checkHost(opts: CheckHostOptions): Promise<SpfOutcome> {
+  return checkIdentity(opts, opts);
+}
+
+/**
+ * checkHost() with the identity apart from the other settings, so that a caller checking several
+ * identities (or many transactions) can reuse one settings object instead of copying it.
+ */
+export async function checkIdentity(opts: CheckHostSettings, id: CheckHostIdentity): Promise<SpfOutcome> {
+  const domain = id.domain.endsWith(".") ? id.domain.slice(0, -1) : id.domain;
   const ip = parseClientIp(opts.ip);
   if (!ip) {
     return {
@@ -91,15 +110,17 @@ export async function checkHost(opts: CheckHostOptions): Promise<SpfOutcome> {
     };
   }
   let state: CheckState | null = null;
+  const trace = opts.trace;
   const emit = (kind: SpfTraceEvent["kind"], text: string): void => {
-    if (opts.trace && state) {
-      opts.trace({ depth: state.depth, kind, text, lookups: state.lookups, voidLookups: state.voids });
+    if (trace && state) {
+      trace({ depth: state.depth, kind, text, lookups: state.lookups, voidLookups: state.voids });
     }
   };
-  const dns = checkDns(opts.resolver, opts.timeBudgetMs ?? 20_000, (q) =>
-    emit("dns", `${q.type} ${q.name} -> ${q.answer}`),
-  );
-  const who = sender(opts);
+  const onQuery = trace
+    ? (q: { type: string; name: string; answer: string }) => emit("dns", `${q.type} ${q.name} -> ${q.answer}`)
+    : undefined;
+  const dns = checkDns(opts.resolver, opts.timeBudgetMs ?? 20_000, onQuery);
+  const who = sender(id.sender);
   const s: CheckState = {
     ip,
     dns,
@@ -114,17 +135,20 @@ export async function checkHost(opts: CheckHostOptions): Promise<SpfOutcome> {
       localPart: who.localPart,
       senderDomain: who.senderDomain,
       ip,
-      helo: opts.helo,
+      helo: id.helo,
       receiver: opts.receiver ?? "unknown",
       timestamp: Math.floor((opts.now ? opts.now() : new Date()).getTime() / 1000),
       validatedName: async (d) => pickValidatedName(s, d),
     },
+    tracing: trace !== undefined,
     emit,
+    parseCache: opts.parseCache,
   };
   state = s;
   const counts = () => ({ lookups: Math.min(s.lookups, s.lookupLimit + 1), voidLookups: s.voids });
   try {
-    const r = await evaluate(s, domain, true, opts.defaultExplanation ?? defaultExplanation(opts, ip));
+    const defaultExp = (): string => opts.defaultExplanation ?? defaultExplanation(id.domain, ip);
+    const r = await evaluate(s, domain, true, defaultExp);
     return { ...r, domain, ...counts() } as SpfOutcome;
   } catch (err) {
     if (err instanceof SpfAbort) return { ...err.outcome, domain, ...counts() };
@@ -134,19 +158,24 @@ export async function checkHost(opts: CheckHostOptions): Promise<SpfOutcome> {
   }
 }
 
-function defaultExplanation(opts: CheckHostOptions, ip: ReturnType<typeof parseClientIp>): string {
-  return `${opts.domain} does not designate ${ip ? formatIp(ip) : opts.ip} as a permitted sender`;
+function defaultExplanation(domain: string, ip: IpAddress): string {
+  return `${domain} does not designate ${formatIp(ip)} as a permitted sender`;
 }
 
-async function fetchRecord(
-  state: CheckState,
+/** Why `domain` cannot have a record to evaluate (RFC 7208 §4.3), as a `none` result, or null. */
+function invalidDomain(state: CheckState, domain: string): Extract<Evaluated, { result: "none" }> | null {
+  const problem =
+    domain.startsWith("[") && domain.endsWith("]")
+      ? "is an address literal, not a domain name (RFC 7208 §4.3)"
+      : domainProblemCached(state.parseCache, domain);
+  return problem ? { result: "none", why: "invalid-domain", detail: `"${domain}" ${problem}`, domain } : null;
+}
+
+/** The SPF record text selected from the TXT answer of `domain`, or why there is none (RFC 7208 §4.5). */
+function selectRecord(
   domain: string,
-): Promise<Extract<Evaluated, { result: "none" }> | { text: string }> {
-  const problem = /^\[.*\]$/.test(domain)
-    ? "is an address literal, not a domain name (RFC 7208 §4.3)"
-    : domainNameProblem(domain);
-  if (problem) return { result: "none", why: "invalid-domain", detail: `"${domain}" ${problem}`, domain };
-  const answer = await state.dns.txt(domain);
+  answer: DnsAnswer<string>,
+): Extract<Evaluated, { result: "none" }> | { text: string } {
   if (answer.kind === "error") dnsFailure(`TXT ${domain}`, answer.detail);
   if (answer.kind === "nxdomain")
     return { result: "none", why: "nxdomain", detail: `${domain} does not exist`, domain };
@@ -163,18 +192,18 @@ async function fetchRecord(
   return { text: sel.record };
 }
 
-/** Fetches, selects and parses the record of `domain`: a `none` result, or the record. Syntax errors abort. */
-async function loadRecord(
+/** Parses the record selected for `domain`, or passes on its `none` result. Syntax errors abort. */
+function parsedRecord(
   state: CheckState,
   domain: string,
-): Promise<Extract<Evaluated, { result: "none" }> | SpfRecord> {
-  const fetched = await fetchRecord(state, domain);
+  fetched: Extract<Evaluated, { result: "none" }> | { text: string },
+): Extract<Evaluated, { result: "none" }> | SpfRecord {
   if ("result" in fetched) {
-    state.emit("result", `${fetched.result}: ${fetched.detail}`);
+    if (state.tracing) state.emit("result", `${fetched.result}: ${fetched.detail}`);
     return fetched;
   }
-  state.emit("record", `${domain}: "${fetched.text}"`);
-  const parsed = parseSpfRecord(fetched.text);
+  if (state.tracing) state.emit("record", `${domain}: "${fetched.text}"`);
+  const parsed = parseRecordCached(state.parseCache, fetched.text);
   if (parsed.ok) return parsed.record;
   const t = parsed.error.term;
   throw new SpfAbort({
@@ -190,9 +219,12 @@ async function evaluate(
   state: CheckState,
   domain: string,
   top: boolean,
-  defaultExp: string,
+  defaultExp: () => string,
 ): Promise<Evaluated> {
-  const record = await loadRecord(state, domain);
+  const fetched =
+    invalidDomain(state, domain) ??
+    selectRecord(domain, state.dns.known<string>("TXT", domain) ?? (await state.dns.txt(domain)));
+  const record = parsedRecord(state, domain, fetched);
   if ("result" in record) return record;
   const refOf = (t: { text: string; start: number; end: number }): TermRef => ({
     domain,
@@ -201,93 +233,76 @@ async function evaluate(
     start: t.start,
     end: t.end,
   });
+  const v4 = state.ip.version === 4;
   for (const term of record.terms) {
     if (term.type !== "directive") continue;
-    const ref = refOf(term);
     const m = term.mechanism;
-    state.emit("term", `${term.text}`);
+    if (state.tracing) state.emit("term", term.text);
     let matched: boolean;
+    // all, ip4 and ip6 need no DNS: decided here without an await (the common case in big records).
     if (m.kind === "all") matched = true;
-    else if (m.kind === "include") matched = await include(state, domain, m.domainSpec, ref, defaultExp);
-    else matched = await matchMechanism(state, m, domain, ref);
+    else if (m.kind === "ip4" || m.kind === "ip6")
+      matched = (m.kind === "ip4") === v4 && samePrefix(m.network.bytes, state.ip.bytes, m.network.prefix);
+    else if (m.kind === "include") {
+      // RFC 7208 §5.2: pass matches; fail, softfail, neutral do not; none is a permerror.
+      const r = await descend(state, "include", domain, m.domainSpec, refOf(term), false, defaultExp);
+      matched = r.result === "pass";
+    } else {
+      const ref = refOf(term);
+      // a/mx with a warm cache are decided without an await; otherwise the general path.
+      const quick = m.kind === "a" || m.kind === "mx" ? quickMatch(state, m, domain, ref) : undefined;
+      matched = quick ?? (await matchMechanism(state, m, domain, ref));
+    }
     if (!matched) {
-      state.emit("note", `${term.text}: no match`);
+      if (state.tracing) state.emit("note", `${term.text}: no match`);
       continue;
     }
     const result = QUALIFIER_RESULT[term.qualifier];
-    state.emit("result", `${term.text} matched: ${result}`);
-    const out: Evaluated = { result, matched: ref, domain };
-    if (result === "fail" && top) out.explanation = await explain(state, record, domain, defaultExp);
+    if (state.tracing) state.emit("result", `${term.text} matched: ${result}`);
+    const out: Evaluated = { result, matched: refOf(term), domain };
+    if (result === "fail" && top) out.explanation = await explain(state, record, domain, defaultExp());
     return out;
   }
   if (record.redirect) {
-    state.emit("term", record.redirect.text);
-    return redirect(state, domain, record.redirect.value, refOf(record.redirect), top, defaultExp);
+    if (state.tracing) state.emit("term", record.redirect.text);
+    // redirect= (RFC 7208 §6.1): the target's result replaces this record's, including its exp=.
+    return descend(state, "redirect", domain, record.redirect.value, refOf(record.redirect), top, defaultExp);
   }
-  state.emit("result", "no term matched: neutral (RFC 7208 §4.7)");
+  if (state.tracing) state.emit("result", "no term matched: neutral (RFC 7208 §4.7)");
   return { result: "neutral", matched: null, domain };
 }
 
-/** Evaluates `spec` (expanded for `domain`) one level deeper; an unusable name is `none`. */
+/**
+ * include: or redirect= of `spec` (expanded for `domain`): evaluates the target one level deeper.
+ * A target without a usable record is a permerror for both (RFC 7208 §5.2, §6.1).
+ */
 async function descend(
   state: CheckState,
-  domain: string,
-  spec: string,
-  top: boolean,
-  defaultExp: string,
-): Promise<{ target: string; r: Evaluated }> {
-  const target = await expandDomainSpec(state, spec, domain);
-  if (!queryableName(target)) {
-    const detail = `"${target}" is not a domain name`;
-    return { target, r: { result: "none", why: "invalid-domain", detail, domain: target } };
-  }
-  state.depth++;
-  try {
-    return { target, r: await evaluate(state, target, top, defaultExp) };
-  } finally {
-    state.depth--;
-  }
-}
-
-/** redirect= (RFC 7208 §6.1): the target's result replaces this record's, including its exp=; none is permerror. */
-async function redirect(
-  state: CheckState,
+  how: "include" | "redirect",
   domain: string,
   spec: string,
   ref: TermRef,
   top: boolean,
-  defaultExp: string,
+  defaultExp: () => string,
 ): Promise<Evaluated> {
   countLookup(state, ref);
-  const { target, r } = await descend(state, domain, spec, top, defaultExp);
-  if (r.result === "none") {
-    throw new SpfAbort({
-      result: "permerror",
-      code: "REDIRECT_NONE",
-      detail: `redirect=${target}: ${r.detail} (RFC 7208 §6.1)`,
-      term: ref,
-    });
+  const target = literalDomainSpec(state, spec) ?? (await expandDomainSpec(state, spec, domain));
+  let r: Evaluated;
+  if (!queryableName(target)) {
+    r = { result: "none", why: "invalid-domain", detail: `"${target}" is not a domain name`, domain: target };
+  } else {
+    state.depth++;
+    try {
+      r = await evaluate(state, target, top, defaultExp);
+    } finally {
+      state.depth--;
+    }
   }
-  return r;
-}
-
-async function include(
-  state: CheckState,
-  domain: string,
-  spec: string,
-  ref: TermRef,
-  defaultExp: string,
-): Promise<boolean> {
-  countLookup(state, ref);
-  const { target, r } = await descend(state, domain, spec, false, defaultExp);
-  // RFC 7208 §5.2: pass matches; fail, softfail, neutral do not; none is a permerror.
-  if (r.result === "none") {
-    throw new SpfAbort({
-      result: "permerror",
-      code: "INCLUDE_NONE",
-      detail: `include:${target}: ${r.detail} (RFC 7208 §5.2)`,
-      term: ref,
-    });
-  }
-  return r.result === "pass";
+  if (r.result !== "none") return r;
+  throw new SpfAbort({
+    result: "permerror",
+    code: how === "include" ? "INCLUDE_NONE" : "REDIRECT_NONE",
+    detail: `${how === "include" ? "include:" : "redirect="}${target}: ${r.detail} (RFC 7208 ${how === "include" ? "§5.2" : "§6.1"})`,
+    term: ref,
+  });
 }

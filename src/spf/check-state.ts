@@ -3,6 +3,7 @@
 import type { CheckDns } from "./check-dns.js";
 import type { IpAddress } from "./ip-address.js";
 import type { MacroValues } from "./macro.js";
+import type { ParseCache } from "./parse-cache.js";
 import type { SpfErrorCode, TermRef } from "./types.js";
 
 /** RFC 7208 §4.6.4: at most 10 DNS-querying terms per check. */
@@ -38,18 +39,24 @@ export interface CheckState {
   depth: number;
   /** Macro values that do not change with the current domain. */
   macro: Omit<MacroValues, "domain">;
+  /** Whether a trace was asked for; when false, trace text is never built and `emit` does nothing. */
+  tracing: boolean;
   emit: (kind: SpfTraceEvent["kind"], text: string) => void;
+  /** Memo of record and macro parses shared by the checks of a run (see parse-cache.ts). */
+  parseCache: ParseCache | undefined;
 }
 
-/** A temperror or permerror that ends the whole check (RFC 7208 §4.6.4, §5, §6). Internal only. */
-export class SpfAbort extends Error {
+/**
+ * A temperror or permerror that ends the whole check (RFC 7208 §4.6.4, §5, §6). Internal only:
+ * thrown inside checkHost and always caught there. Not an Error subclass on purpose: it is an
+ * expected outcome, and capturing a stack trace for each one is a large share of a cached check.
+ */
+export class SpfAbort {
   constructor(
     readonly outcome:
       | { result: "temperror"; detail: string }
       | { result: "permerror"; code: SpfErrorCode; detail: string; term?: TermRef },
-  ) {
-    super(outcome.detail);
-  }
+  ) {}
 }
 
 /** Counts a DNS-querying term; permerror once the limit is passed (RFC 7208 §4.6.4). */
@@ -68,7 +75,7 @@ export function countLookup(state: CheckState, term: TermRef): void {
 /** Counts a void lookup (NXDOMAIN or no records); permerror once the limit is passed. */
 export function countVoid(state: CheckState, term: TermRef, what: string): void {
   state.voids++;
-  state.emit("note", `void lookup ${state.voids}/${state.voidLimit}: ${what}`);
+  if (state.tracing) state.emit("note", `void lookup ${state.voids}/${state.voidLimit}: ${what}`);
   if (state.voids > state.voidLimit) {
     throw new SpfAbort({
       result: "permerror",
@@ -87,5 +94,12 @@ export function dnsFailure(what: string, detail: string): never {
 /** Whether `name` can be sent as a query (non-empty labels of at most 63 characters, at most 253 in all). */
 export function queryableName(name: string): boolean {
   if (name.length === 0 || name.length > 253) return false;
-  return name.split(".").every((l) => l.length > 0 && l.length <= 63);
+  let labelStart = 0;
+  for (let i = 0; i <= name.length; i++) {
+    if (i < name.length && name.charCodeAt(i) !== 0x2e) continue; // "."
+    const len = i - labelStart;
+    if (len === 0 || len > 63) return false;
+    labelStart = i + 1;
+  }
+  return true;
 }

@@ -1,6 +1,6 @@
 /** Which identities to check (RFC 7208 §2.3 HELO, §2.4 MAIL FROM) and checking them. */
 
-import { checkHost, type CheckHostOptions } from "./check-host.js";
+import { checkIdentity, type CheckHostOptions } from "./check-host.js";
 import type { SpfOutcome } from "./types.js";
 
 /** The identities a check covers: MAIL FROM, HELO, or both. */
@@ -43,14 +43,15 @@ function identityOf(identity: "mfrom" | "helo", sender: string, helo: string) {
  * Returns one entry per identity; never throws for DNS or record problems.
  */
 export async function checkSpf(opts: CheckSpfOptions): Promise<IdentityOutcome[]> {
-  const { sender: rawSender, helo = "", scope = "mfrom", ...rest } = opts;
-  const sender = rawSender === "<>" ? "" : rawSender.replace(/^<(.*)>$/, "$1");
+  const { sender: raw, helo = "", scope = "mfrom" } = opts;
+  const sender = raw === "<>" ? "" : raw.startsWith("<") ? raw.replace(/^<(.*)>$/, "$1") : raw;
   const wanted: ("mfrom" | "helo")[] = scope === "both" ? ["helo", "mfrom"] : [scope];
   const out: IdentityOutcome[] = [];
   for (const identity of wanted) {
     const id = identityOf(identity, sender, helo);
-    const outcome = await checkHost({ ...rest, sender: id.sender, domain: id.domain, helo });
-    out.push({ identity, ...id, outcome });
+    // opts is passed as it is: checkIdentity reads only the settings, not sender/helo/scope.
+    const outcome = await checkIdentity(opts, { sender: id.sender, domain: id.domain, helo });
+    out.push({ identity, sender: id.sender, domain: id.domain, nullSender: id.nullSender, outcome });
   }
   return out;
 }

@@ -1,6 +1,6 @@
 /** Evaluation of the a, mx, ptr, ip4, ip6 and exists mechanisms (RFC 7208 §5). */
 
-import type { DnsAnswer } from "../dns/resolver.js";
+import type { DnsAnswer, MxRecord } from "../dns/resolver.js";
 import {
   countLookup,
   countVoid,
@@ -12,23 +12,48 @@ import {
   SpfAbort,
 } from "./check-state.js";
 import { formatIp, parseClientIp, samePrefix } from "./ip-address.js";
-import { expandTokens, fitDomainName, parseMacroString } from "./macro.js";
+import { expandTokens, fitDomainName, type MacroToken } from "./macro.js";
+import { parseMacroCached } from "./parse-cache.js";
 import type { Mechanism, TermRef } from "./types.js";
 
-/** Expands a domain-spec (already syntax-checked by the parser) for the current domain. */
-export async function expandDomainSpec(state: CheckState, spec: string, domain: string): Promise<string> {
-  const parsed = parseMacroString(spec, "domain");
+function specTokens(state: CheckState, spec: string): MacroToken[] {
+  const parsed = parseMacroCached(state.parseCache, spec, "domain");
   if ("problem" in parsed) {
     throw new SpfAbort({ result: "permerror", code: "BAD_MACRO", detail: parsed.problem });
   }
-  const name = fitDomainName(await expandTokens(parsed.tokens, { ...state.macro, domain }));
-  if (name !== spec) state.emit("note", `"${spec}" expands to "${name}"`);
+  return parsed.tokens;
+}
+
+function queryName(state: CheckState, spec: string, expanded: string): string {
+  const name = fitDomainName(expanded);
+  if (state.tracing && name !== spec) state.emit("note", `"${spec}" expands to "${name}"`);
   return name;
+}
+
+/**
+ * The query name of a domain-spec without macros (one literal token: nothing to expand), or null
+ * when it has macros and needs `expandDomainSpec`. Lets the common case go without an await.
+ */
+export function literalDomainSpec(state: CheckState, spec: string): string | null {
+  const tokens = specTokens(state, spec);
+  const first = tokens[0];
+  return tokens.length === 1 && first?.kind === "literal" ? queryName(state, spec, first.text) : null;
+}
+
+/** Expands a domain-spec (already syntax-checked by the parser) for the current domain. */
+export async function expandDomainSpec(state: CheckState, spec: string, domain: string): Promise<string> {
+  const tokens = specTokens(state, spec);
+  return queryName(state, spec, await expandTokens(tokens, { ...state.macro, domain }));
 }
 
 /** A or AAAA answer for `name`, whichever matches the client's IP version (RFC 7208 §5.3). */
 function addressQuery(state: CheckState, name: string): Promise<DnsAnswer<string>> {
   return state.ip.version === 4 ? state.dns.a(name) : state.dns.aaaa(name);
+}
+
+/** `addressQuery`'s answer when it is at hand without waiting (see CheckDns.known). */
+export function knownAddress(state: CheckState, name: string): DnsAnswer<string> | undefined {
+  return state.dns.known<string>(state.ip.version === 4 ? "A" : "AAAA", name);
 }
 
 function isVoid<T>(a: DnsAnswer<T>): boolean {
@@ -46,7 +71,7 @@ function unusable(state: CheckState, name: string, ref: TermRef): boolean {
 const addressType = (state: CheckState): string => (state.ip.version === 4 ? "A" : "AAAA");
 
 /** Whether any address of `records` is in the client's network with the given prefix lengths. */
-function anyInNetwork(
+export function anyInNetwork(
   state: CheckState,
   records: readonly string[],
   cidr4: number | null,
@@ -68,7 +93,7 @@ async function matchA(
   ref: TermRef,
 ) {
   if (unusable(state, name, ref)) return false;
-  const answer = await addressQuery(state, name);
+  const answer = knownAddress(state, name) ?? (await addressQuery(state, name));
   if (answer.kind === "error") dnsFailure(`${addressType(state)} ${name}`, answer.detail);
   if (isVoid(answer)) {
     if (answer.kind !== "nxdomain" && state.ip.version === 6 && !(await ipv6Void(state, name))) return false;
@@ -85,10 +110,11 @@ async function matchA(
  */
 async function ipv6Void(state: CheckState, name: string): Promise<boolean> {
   if (!state.dualStackVoids) {
-    state.emit(
-      "note",
-      `AAAA ${name} is empty for this IPv6 client; if ${name} is an IPv4-only host, --dual-stack-voids does not count this as void`,
-    );
+    if (state.tracing)
+      state.emit(
+        "note",
+        `AAAA ${name} is empty for this IPv6 client; if ${name} is an IPv4-only host, --dual-stack-voids does not count this as void`,
+      );
     return true;
   }
   const a = await state.dns.a(name);
@@ -109,7 +135,7 @@ async function matchMx(
   ref: TermRef,
 ) {
   if (unusable(state, name, ref)) return false;
-  const answer = await state.dns.mx(name);
+  const answer = state.dns.known<MxRecord>("MX", name) ?? (await state.dns.mx(name));
   if (answer.kind === "error") dnsFailure(`MX ${name}`, answer.detail);
   if (answer.kind !== "ok" || answer.records.length === 0) {
     countVoid(state, ref, `MX ${name}`);
@@ -128,7 +154,7 @@ async function matchMx(
     const host = fitDomainName(mx.exchange);
     if (!queryableName(host)) continue; // null MX "." (RFC 7505) or junk: nothing to match
     // The address lookups of an mx term do not count toward the 10 (RFC 7208 §4.6.4), nor as void.
-    const addrs = await addressQuery(state, host);
+    const addrs = knownAddress(state, host) ?? (await addressQuery(state, host));
     if (addrs.kind === "error") dnsFailure(`${addressType(state)} ${host}`, addrs.detail);
     if (addrs.kind === "ok" && anyInNetwork(state, addrs.records, m.cidr4, m.cidr6)) return true;
   }
@@ -153,7 +179,7 @@ export async function validatedNames(state: CheckState, ref: TermRef | null): Pr
   for (const raw of names) {
     const name = fitDomainName(raw);
     if (!queryableName(name)) continue;
-    const addrs = await addressQuery(state, name);
+    const addrs = knownAddress(state, name) ?? (await addressQuery(state, name));
     if (addrs.kind === "ok" && anyInNetwork(state, addrs.records, null, null)) out.push(name);
   }
   return out;
@@ -197,20 +223,27 @@ export async function matchMechanism(
     case "a":
     case "mx": {
       countLookup(state, ref);
-      const name = m.domainSpec === null ? domain : await expandDomainSpec(state, m.domainSpec, domain);
+      const name =
+        m.domainSpec === null
+          ? domain
+          : (literalDomainSpec(state, m.domainSpec) ?? (await expandDomainSpec(state, m.domainSpec, domain)));
       return m.kind === "a" ? matchA(state, name, m, ref) : matchMx(state, name, m, ref);
     }
     case "ptr": {
       countLookup(state, ref);
-      const target = m.domainSpec === null ? domain : await expandDomainSpec(state, m.domainSpec, domain);
+      const target =
+        m.domainSpec === null
+          ? domain
+          : (literalDomainSpec(state, m.domainSpec) ?? (await expandDomainSpec(state, m.domainSpec, domain)));
       const names = await validatedNames(state, ref);
       return names.some((n) => isSameOrSubdomain(n, target));
     }
     case "exists": {
       countLookup(state, ref);
-      const name = await expandDomainSpec(state, m.domainSpec, domain);
+      const name =
+        literalDomainSpec(state, m.domainSpec) ?? (await expandDomainSpec(state, m.domainSpec, domain));
       if (unusable(state, name, ref)) return false;
-      const answer = await state.dns.a(name); // always A, whatever the client's IP version (RFC 7208 §5.7)
+      const answer = state.dns.known<string>("A", name) ?? (await state.dns.a(name)); // always A, whatever the client's IP version (RFC 7208 §5.7)
       if (answer.kind === "error") dnsFailure(`A ${name}`, answer.detail);
       if (isVoid(answer)) {
         countVoid(state, ref, `A ${name}`);
