@@ -2,7 +2,7 @@
  * The body hash (RFC 6376 §3.7 step 1): the canonical body, optionally cut to `l=` octets, hashed
  * as it streams.
  */
-import { createHash } from "node:crypto";
+import { createHash, hash as oneShotHash, type Hash } from "node:crypto";
 import type { ByteScanner } from "../message/byte-scan.js";
 import { createBodyCanonicalizer, type Canon } from "./canonicalize.js";
 
@@ -32,28 +32,41 @@ export interface BodyHasher {
  * only that many canonical octets are hashed (RFC 6376 §3.5 "l="); undefined hashes everything.
  */
 export function createBodyHasher(canon: Canon, hash: HashAlgorithm, limit?: number): BodyHasher {
-  const h = createHash(hash);
+  // A body that reaches the sink as one buffer, during `end` (a short in-memory body, see
+  // relaxed-body.ts), is hashed with one call and no Hash object.
+  let h: Hash | null = null;
+  let ending = false;
+  let only: Buffer | null = null; // that one buffer (valid: nothing runs between end and digest)
   let total = 0;
   let hashed = 0;
   const sink = (b: Buffer) => {
     total += b.length;
-    if (limit === undefined) {
-      h.update(b);
-      hashed += b.length;
-      return;
+    let part = b;
+    if (limit !== undefined) {
+      const room = limit - hashed;
+      if (room <= 0) return;
+      if (b.length > room) part = b.subarray(0, room);
     }
-    const room = limit - hashed;
-    if (room <= 0) return;
-    const part = b.length <= room ? b : b.subarray(0, room);
-    h.update(part);
     hashed += part.length;
+    if (h === null) {
+      if (ending && only === null) {
+        only = part;
+        return;
+      }
+      h = createHash(hash);
+      if (only !== null) h.update(only);
+      only = null;
+    }
+    h.update(part);
   };
   const c = createBodyCanonicalizer(canon, sink, true); // sink only hashes: buffers are transient
   return {
     update: (chunk, scanned) => c.push(chunk, scanned),
     finish() {
+      ending = true;
       c.end();
-      return { bodyHash: h.digest("base64"), canonicalLength: total, hashedLength: hashed };
+      const bodyHash = h !== null ? h.digest("base64") : oneShotHash(hash, only ?? Buffer.alloc(0), "base64");
+      return { bodyHash, canonicalLength: total, hashedLength: hashed };
     },
   };
 }

@@ -14,6 +14,11 @@ const HTAB = 0x09;
 
 /** Spans at least this long go to `out` as views of the input instead of being copied. */
 const DIRECT_SPAN = 512;
+/**
+ * Chunks up to this size are copied into the output buffer first and compacted in place: a span
+ * then moves with `copyWithin` (a V8 builtin, about 18 ns) instead of `Buffer.copy` (about 58 ns).
+ */
+const IN_PLACE_MAX = 16 * 1024;
 /** Carried empty lines beyond this many are emitted in separate pieces (see emitCrlfs). */
 const MAX_INLINE_LINES = 32 * 1024;
 const EMPTY = Buffer.alloc(0);
@@ -80,6 +85,14 @@ class RelaxedBody implements Canonicalizer {
   private wsVerbatim = false; // the run is a single SP in this chunk (canonical as it is)
   private crPos = -1; // the pending CR
   private heldStart = -1; // the first CR of the held CRLFs, when they are exactly CRLF x held here
+  // In place: buf[src + k] holds chunk[k] until the output reaches it (the output never passes
+  // the input: each input octet gives at most one, and what is carried in fits before src).
+  private inPlace = false;
+  private src = 0;
+  // The output of the last push, held until the next push or `end`, which appends the final CRLF
+  // to it when there is room: a one-push body reaches `out` as one buffer.
+  private lastBuf: Buffer = EMPTY;
+  private lastLen = 0;
 
   constructor(
     private readonly out: (b: Buffer) => void,
@@ -90,6 +103,7 @@ class RelaxedBody implements Canonicalizer {
   push(chunk: Buffer, scanned?: ByteScanner): void {
     const n = chunk.length;
     if (n === 0) return;
+    this.flushLast();
     this.begin(chunk);
     // A chunk without WSP (base64, most binary-ish parts) is canonical from any clean position up
     // to its last data byte: two native scans let that stretch through in one piece.
@@ -164,21 +178,43 @@ class RelaxedBody implements Canonicalizer {
 
   end(): void {
     if (this.cr) {
+      this.flushLast();
       emitCrlfs(this.held, this.out);
       this.held = 0;
       this.out(Buffer.from(this.wsp ? " \r" : "\r", "latin1"));
       this.any = true;
     }
+    if (this.any && this.lastLen > 0 && this.lastLen + 2 <= this.lastBuf.length) {
+      this.lastBuf[this.lastLen++] = CR;
+      this.lastBuf[this.lastLen++] = LF;
+      this.flushLast();
+      return;
+    }
+    this.flushLast();
     if (this.any) this.out(Buffer.from("\r\n", "latin1"));
+  }
+
+  private flushLast(): void {
+    if (this.lastLen === 0) return;
+    const b = this.lastBuf.subarray(0, this.lastLen);
+    this.lastBuf = EMPTY;
+    this.lastLen = 0;
+    this.out(b);
   }
 
   /** Sets up the output of one push. Room: every input byte, a carried SP and CR, carried lines. */
   private begin(chunk: Buffer): void {
-    const room = chunk.length + 4 + 2 * Math.min(this.held, MAX_INLINE_LINES);
+    const extra = 4 + 2 * Math.min(this.held, MAX_INLINE_LINES);
+    const room = chunk.length + extra;
     if (this.transient && this.scratch !== null && this.scratch.length >= room) this.buf = this.scratch;
     else {
       this.buf = Buffer.allocUnsafe(room);
       if (this.transient) this.scratch = this.buf;
+    }
+    this.inPlace = chunk.length <= IN_PLACE_MAX && this.held <= MAX_INLINE_LINES;
+    if (this.inPlace) {
+      chunk.copy(this.buf, extra);
+      this.src = extra;
     }
     this.chunk = chunk;
     this.j = 0;
@@ -192,7 +228,8 @@ class RelaxedBody implements Canonicalizer {
 
   private finishPush(): void {
     this.flushSpan();
-    if (this.j > 0) this.out(this.buf.subarray(0, this.j));
+    this.lastBuf = this.buf;
+    this.lastLen = this.j;
     this.chunk = this.buf = EMPTY; // keep no references to the caller's data
   }
 
@@ -238,6 +275,7 @@ class RelaxedBody implements Canonicalizer {
     if (this.j === 0) return;
     this.out(this.buf.subarray(0, this.j));
     this.buf = this.buf.subarray(this.j); // what was emitted is never written again
+    this.src -= this.j;
     this.j = 0;
   }
 
@@ -245,9 +283,12 @@ class RelaxedBody implements Canonicalizer {
     const s = this.spanS;
     const e = this.spanE;
     if (e === s) return;
-    if (e - s >= DIRECT_SPAN) {
+    if (e - s >= DIRECT_SPAN && !this.inPlace) {
       this.emitBuf();
       this.out(this.chunk.subarray(s, e));
+    } else if (this.inPlace && e - s >= 8) {
+      this.buf.copyWithin(this.j, this.src + s, this.src + e);
+      this.j += e - s;
     } else if (e - s < 24) {
       // Short spans: a JS loop beats the native copy's call overhead.
       const { buf, chunk } = this;

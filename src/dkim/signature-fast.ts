@@ -127,10 +127,31 @@ function scanTags(text: string): { tags: Tags; bStart: number; bEnd: number } | 
 
 /** h=: names split at ":", FWS removed, lower-cased, empty ones dropped (as signature.ts does). */
 function signedHeaderNames(h: string): string[] {
-  // ":" is not FWS, so removing FWS before the split gives the same names as removing it after.
-  const parts = stripFws(h).split(":");
+  // One char-code scan: FWS around a name is skipped, FWS inside one (rare) goes through stripFws.
   const out: string[] = [];
-  for (const p of parts) if (p.length > 0) out.push(p.toLowerCase());
+  const n = h.length;
+  let pos = 0;
+  while (pos <= n) {
+    let end = h.indexOf(":", pos);
+    if (end < 0) end = n;
+    let s = pos;
+    let e = end;
+    while (s < e && isFws(h.charCodeAt(s))) s++;
+    while (e > s && isFws(h.charCodeAt(e - 1))) e--;
+    if (e > s) {
+      let inner = false;
+      let upper = false;
+      for (let i = s; i < e; i++) {
+        const c = h.charCodeAt(i);
+        if (isFws(c)) inner = true;
+        else if ((c >= 0x41 && c <= 0x5a) || c > 0x7f) upper = true; // toLowerCase decides
+      }
+      let name = h.slice(s, e);
+      if (inner) name = stripFws(name);
+      out.push(upper ? name.toLowerCase() : name);
+    }
+    pos = end + 1;
+  }
   return out;
 }
 

@@ -42,7 +42,8 @@ export interface DkimVerifier {
 
 /** The name of a key record (RFC 6376 §3.6.2.1). */
 export function keyRecordQueryName(selector: string, domain: string): string {
-  return `${selector}._domainkey.${domain.replace(/\.$/, "")}`;
+  const d = domain.charCodeAt(domain.length - 1) === 0x2e ? domain.slice(0, -1) : domain;
+  return `${selector}._domainkey.${d}`;
 }
 
 type Pending = { index: number } & (
@@ -139,7 +140,6 @@ function evaluate(
     identity: sig.identity,
     bPrefix: sig.signature.subarray(0, 6).toString("base64"), // 6 octets: the first 8 characters
   };
-  const perm = (tag: string, reason: string): DkimOutcome => ({ ...head, result: "permerror", tag, reason });
   const nowSec = Math.floor(o.now.getTime() / 1000);
   if (sig.expiration !== null && sig.expiration < nowSec) {
     // RFC 6376 §3.5/§6.1.1: an expired signature is not valid (PERMFAIL, "signature expired").
@@ -154,11 +154,11 @@ function evaluate(
       reason: `signature expired at ${when} (x=${sig.expiration})`,
     };
   }
-  const got = chooseKey(answer, keyRecordQueryName(sig.selector, sig.domain), o.keyCache);
+  const got = chooseKey(answer, sig, o.keyCache);
   if ("outcome" in got) {
     return got.outcome === "temperror"
       ? { ...head, result: "temperror", reason: got.reason }
-      : perm("key", got.reason);
+      : { ...head, result: "permerror", tag: "key", reason: got.reason };
   }
   const key = got.record;
   const withKey: typeof head & { keyBits: number; testing?: boolean } = {
@@ -228,9 +228,15 @@ function checkBody(
 /** The usable key record from the DNS answer, or the outcome the lookup gives. */
 function chooseKey(
   answer: DnsAnswer<string>,
-  name: string,
+  sig: DkimSignature,
   cache: DkimVerifyOptions["keyCache"],
 ): { record: KeyRecord } | { outcome: "temperror" | "permerror"; reason: string } {
+  if (answer.kind === "ok") {
+    // The usual case first, with no name built: the record is in the cache (keyCache).
+    const r = answer.records.length > 0 ? cache?.get(answer.records[0]!) : undefined;
+    if (r !== undefined && "record" in r) return r;
+  }
+  const name = keyRecordQueryName(sig.selector, sig.domain);
   switch (answer.kind) {
     case "nxdomain":
     case "nodata":
