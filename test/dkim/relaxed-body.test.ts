@@ -10,6 +10,7 @@ import { createBodyHasher } from "../../src/dkim/body-hash.js";
 import { createBodyCanonicalizer } from "../../src/dkim/canonicalize.js";
 import { relaxedBody } from "../../src/dkim/relaxed-body.js";
 import { createByteScanner } from "../../src/message/byte-scan.js";
+import { splitAt } from "../helpers/split.js";
 
 /** RFC 6376 §3.4.4 on a whole string: lines split at CRLF only (a lone CR or LF is data). */
 function reference(s: string): string {
@@ -36,17 +37,7 @@ function bodyHash(pieces: Buffer[]): string {
 
 const sha256 = (s: string) => createHash("sha256").update(s, "latin1").digest("base64");
 
-function split(buf: Buffer, cuts: number[]): Buffer[] {
-  const points = [...new Set(cuts.map((c) => c % (buf.length + 1)))].sort((x, y) => x - y);
-  const pieces: Buffer[] = [];
-  let last = 0;
-  for (const p of points) {
-    pieces.push(buf.subarray(last, p));
-    last = p;
-  }
-  pieces.push(buf.subarray(last));
-  return pieces;
-}
+const split = splitAt;
 
 // Units that hit every branch: long WSP-free runs (>= 512 octets: whole-chunk pass-through and
 // direct spans), words with single spaces (verbatim), WSP runs and tabs, WSP before CRLF, empty

@@ -6,6 +6,7 @@ import { describe, expect, it } from "@jest/globals";
 import fc from "fast-check";
 import { createByteScanner, type ByteScanner } from "../../src/message/byte-scan.js";
 import { createMessageReader } from "../../src/message/message-reader.js";
+import { splitAt } from "../helpers/split.js";
 
 const CR = 0x0d;
 const LF = 0x0a;
@@ -96,15 +97,7 @@ describe("message reader: LF -> CRLF with the scanner is the same as without", (
   it("on random bodies split anywhere", () => {
     fc.assert(
       fc.property(text, fc.array(fc.nat(), { maxLength: 5 }), (s, cuts) => {
-        const buf = Buffer.from(s, "latin1");
-        const points = [...new Set(cuts.map((c) => c % (buf.length + 1)))].sort((x, y) => x - y);
-        const pieces: Buffer[] = [];
-        let last = 0;
-        for (const p of points) {
-          pieces.push(buf.subarray(last, p));
-          last = p;
-        }
-        pieces.push(buf.subarray(last));
+        const pieces = splitAt(Buffer.from(s, "latin1"), cuts);
         expect(readBody(pieces, 0)).toBe(readBody(pieces, Infinity));
       }),
       { numRuns: 300 },
