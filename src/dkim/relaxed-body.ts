@@ -6,31 +6,14 @@
  */
 
 import { createByteScanner, SCAN_AFTER, SCAN_CHUNK, type ByteScanner } from "../message/byte-scan.js";
+import { DIRECT_SPAN, emitCrlfs, RelaxedBodyOutput } from "./relaxed-body-output.js";
+
+export { emitCrlfs } from "./relaxed-body-output.js";
 
 const CR = 0x0d;
 const LF = 0x0a;
 const SP = 0x20;
 const HTAB = 0x09;
-
-/** Spans at least this long go to `out` as views of the input instead of being copied. */
-const DIRECT_SPAN = 512;
-/**
- * Chunks up to this size are copied into the output buffer first and compacted in place: a span
- * then moves with `copyWithin` (a V8 builtin, about 18 ns) instead of `Buffer.copy` (about 58 ns).
- */
-const IN_PLACE_MAX = 16 * 1024;
-/** Carried empty lines beyond this many are emitted in separate pieces (see emitCrlfs). */
-const MAX_INLINE_LINES = 32 * 1024;
-const EMPTY = Buffer.alloc(0);
-
-/** Emits `n` CRLFs in pieces of at most 64 KiB. */
-export function emitCrlfs(n: number, out: (b: Buffer) => void): void {
-  while (n > 0) {
-    const k = Math.min(n, MAX_INLINE_LINES);
-    out(Buffer.from("\r\n".repeat(k), "latin1"));
-    n -= k;
-  }
-}
 
 /** Options of {@link relaxedBody}. */
 export interface RelaxedBodyOptions {
@@ -62,43 +45,24 @@ export function relaxedBody(out: (b: Buffer) => void, o: RelaxedBodyOptions): Ca
 const plain = (b: number) => b > SP;
 
 /**
- * The state machine. Fields rather than closures: the per-byte loop stays in registers.
- * Output of a push: buf[0, j) then the verbatim span chunk[spanS, spanE).
+ * The state machine; the output buffer and spans are in {@link RelaxedBodyOutput}.
  */
-class RelaxedBody implements Canonicalizer {
+class RelaxedBody extends RelaxedBodyOutput implements Canonicalizer {
   // State between pushes.
-  private held = 0; // line ends seen since the last data byte
+  protected held = 0; // line ends seen since the last data byte
   private wsp = false; // a WSP run not yet emitted
   private cr = false; // a CR not yet known to start a CRLF
   private any = false; // whether any data byte was emitted
-  private scratch: Buffer | null = null;
   private seen = 0; // body octets pushed so far
   private scanner: ByteScanner | null | undefined; // undefined: not made yet; null: unavailable
-  // State of one push. Positions are in the current chunk; -1 means carried from an earlier
-  // chunk or not byte-identical to the canonical form, so new bytes are written instead.
-  private chunk: Buffer = EMPTY;
-  private buf: Buffer = EMPTY;
-  private j = 0;
-  private spanS = 0;
-  private spanE = 0;
-  private wsStart = -1; // the pending WSP run
-  private wsVerbatim = false; // the run is a single SP in this chunk (canonical as it is)
-  private crPos = -1; // the pending CR
-  private heldStart = -1; // the first CR of the held CRLFs, when they are exactly CRLF x held here
-  // In place: buf[src + k] holds chunk[k] until the output reaches it (the output never passes
-  // the input: each input octet gives at most one, and what is carried in fits before src).
-  private inPlace = false;
-  private src = 0;
-  // The output of the last push, held until the next push or `end`, which appends the final CRLF
-  // to it when there is room: a one-push body reaches `out` as one buffer.
-  private lastBuf: Buffer = EMPTY;
-  private lastLen = 0;
 
   constructor(
-    private readonly out: (b: Buffer) => void,
-    private readonly transient: boolean,
+    out: (b: Buffer) => void,
+    transient: boolean,
     private readonly scanAfter: number,
-  ) {}
+  ) {
+    super(out, transient);
+  }
 
   push(chunk: Buffer, scanned?: ByteScanner): void {
     const n = chunk.length;
@@ -194,45 +158,6 @@ class RelaxedBody implements Canonicalizer {
     if (this.any) this.out(Buffer.from("\r\n", "latin1"));
   }
 
-  private flushLast(): void {
-    if (this.lastLen === 0) return;
-    const b = this.lastBuf.subarray(0, this.lastLen);
-    this.lastBuf = EMPTY;
-    this.lastLen = 0;
-    this.out(b);
-  }
-
-  /** Sets up the output of one push. Room: every input byte, a carried SP and CR, carried lines. */
-  private begin(chunk: Buffer): void {
-    const extra = 4 + 2 * Math.min(this.held, MAX_INLINE_LINES);
-    const room = chunk.length + extra;
-    if (this.transient && this.scratch !== null && this.scratch.length >= room) this.buf = this.scratch;
-    else {
-      this.buf = Buffer.allocUnsafe(room);
-      if (this.transient) this.scratch = this.buf;
-    }
-    this.inPlace = chunk.length <= IN_PLACE_MAX && this.held <= MAX_INLINE_LINES;
-    if (this.inPlace) {
-      chunk.copy(this.buf, extra);
-      this.src = extra;
-    }
-    this.chunk = chunk;
-    this.j = 0;
-    this.spanS = 0;
-    this.spanE = 0;
-    this.wsStart = -1;
-    this.wsVerbatim = false;
-    this.crPos = -1;
-    this.heldStart = -1;
-  }
-
-  private finishPush(): void {
-    this.flushSpan();
-    this.lastBuf = this.buf;
-    this.lastLen = this.j;
-    this.chunk = this.buf = EMPTY; // keep no references to the caller's data
-  }
-
   /** One byte at `i` through the state machine (the general case). */
   private step(i: number, b: number): void {
     if (this.cr) {
@@ -269,47 +194,6 @@ class RelaxedBody implements Canonicalizer {
       this.verbatim(i, i + 1);
       this.any = true;
     }
-  }
-
-  private emitBuf(): void {
-    if (this.j === 0) return;
-    this.out(this.buf.subarray(0, this.j));
-    this.buf = this.buf.subarray(this.j); // what was emitted is never written again
-    this.src -= this.j;
-    this.j = 0;
-  }
-
-  private flushSpan(): void {
-    const s = this.spanS;
-    const e = this.spanE;
-    if (e === s) return;
-    if (e - s >= DIRECT_SPAN && !this.inPlace) {
-      this.emitBuf();
-      this.out(this.chunk.subarray(s, e));
-    } else if (this.inPlace && e - s >= 8) {
-      this.buf.copyWithin(this.j, this.src + s, this.src + e);
-      this.j += e - s;
-    } else if (e - s < 24) {
-      // Short spans: a JS loop beats the native copy's call overhead.
-      const { buf, chunk } = this;
-      let j = this.j;
-      for (let k = s; k < e; k++) buf[j++] = chunk[k]!;
-      this.j = j;
-    } else this.j += this.chunk.copy(this.buf, this.j, s, e);
-    this.spanS = e;
-  }
-
-  private verbatim(s: number, e: number): void {
-    if (s !== this.spanE) {
-      this.flushSpan();
-      this.spanS = s;
-    }
-    this.spanE = e;
-  }
-
-  private literal(b: number): void {
-    this.flushSpan();
-    this.buf[this.j++] = b;
   }
 
   /** The held line ends, before a data byte at `i`: they are inside the body after all. */
