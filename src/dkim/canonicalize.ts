@@ -12,6 +12,7 @@ export type Canon = "simple" | "relaxed";
 const CR = 0x0d;
 const LF = 0x0a;
 const SP = 0x20;
+const HTAB = 0x09;
 const CRLF = Buffer.from("\r\n");
 
 /**
@@ -47,25 +48,62 @@ export function relaxedHeaderText(field: HeaderField, withCrlf: boolean): string
  * signature.ts builds it for c=relaxed/..., with less bookkeeping: each name in `signedHeaders`
  * (lower-case) takes the bottom-most instance not taken yet, marked in an array (no Map of
  * counts); a name with none left adds nothing (over-signing). Then the
- * signature field (b= emptied) without its final CRLF. One latin1 string, converted once.
+ * signature field (b= emptied) without its final CRLF. Written octet by octet into one Buffer
+ * (relaxed output is never longer than key + ":" + value + CRLF), with no intermediate strings.
  */
 export function relaxedHeaderHashInput(
   fields: readonly HeaderField[],
   signedHeaders: readonly string[],
   signatureField: HeaderField,
 ): Buffer {
-  // taken[i]: field i is in the input already.
+  // picked: the fields in hash order (each field at most once, the bottom-most not taken yet).
   const taken: boolean[] = new Array<boolean>(fields.length).fill(false);
-  let text = "";
+  const picked: HeaderField[] = [];
+  let size = signatureField.key.length + 1 + signatureField.value.length;
   for (const name of signedHeaders) {
     for (let i = fields.length - 1; i >= 0; i--) {
       if (taken[i] || fields[i]!.key !== name) continue;
       taken[i] = true;
-      text += relaxedHeaderText(fields[i]!, true);
+      const f = fields[i]!;
+      picked.push(f);
+      size += f.key.length + 3 + f.value.length;
       break;
     }
   }
-  return Buffer.from(text + relaxedHeaderText(signatureField, false), "latin1");
+  const out = Buffer.allocUnsafe(size);
+  let pos = 0;
+  for (const f of picked) {
+    pos = writeRelaxedField(out, pos, f);
+    out[pos++] = CR;
+    out[pos++] = LF;
+  }
+  pos = writeRelaxedField(out, pos, signatureField);
+  return out.subarray(0, pos);
+}
+
+/**
+ * Writes `field` relaxed (RFC 6376 §3.4.2, as relaxedHeaderText) at `pos` of `out`, without a
+ * CRLF; returns the new end. Every CR and LF goes, a WSP run becomes one SP, WSP at the start and
+ * end of the value goes (the key is already lower-case, without WSP before the colon).
+ */
+function writeRelaxedField(out: Buffer, start: number, field: HeaderField): number {
+  let pos = start;
+  const key = field.key;
+  for (let i = 0; i < key.length; i++) out[pos++] = key.charCodeAt(i);
+  out[pos++] = 0x3a; // ":"
+  const v = field.value;
+  const valueStart = pos;
+  let wsp = false;
+  for (let i = 0; i < v.length; i++) {
+    const c = v[i]!;
+    if (c === SP || c === HTAB) wsp = true;
+    else if (c !== CR && c !== LF) {
+      if (wsp && pos !== valueStart) out[pos++] = SP;
+      wsp = false;
+      out[pos++] = c;
+    }
+  }
+  return pos;
 }
 
 /** An incremental body canonicalizer: canonical bytes go to the `out` callback as they are known. */

@@ -62,12 +62,17 @@ export function verifyMessage(
   };
   const finish = (problem: MessageProblem | null): Promise<VerifyMessageResult> => {
     if (problem) return Promise.resolve({ kind: "problem", problem });
-    const outcomes = (dkim as DkimVerifier | null)!.finish();
+    const verifier = (dkim as DkimVerifier | null)!;
     // Without DomainKey-Signatures (the usual case) the result is one then away from the keys.
     if (dk.length === 0) {
-      return outcomes.then((d) => ({ kind: "ok", dkim: d, domainKeys: [], lineEnding }));
+      return verifier.finishThen((d): VerifyMessageResult => ({
+        kind: "ok",
+        dkim: d,
+        domainKeys: [],
+        lineEnding,
+      }));
     }
-    return outcomes.then(done);
+    return verifier.finishThen(done);
   };
   // An in-memory message is read synchronously (readAll returns a plain value); a sync throw
   // (a throwing resolver, say) still becomes a rejection, as from an async function.

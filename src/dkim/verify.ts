@@ -40,6 +40,8 @@ export interface DkimVerifier {
   update(bodyChunk: Buffer, scanned?: ByteScanner): void;
   /** One outcome per DKIM-Signature, top to bottom; an unsigned message gives []. */
   finish(): Promise<DkimOutcome[]>;
+  /** As `finish().then(then)`, one promise step shorter (verifyMessage's result on the way out). */
+  finishThen<T>(then: (outcomes: DkimOutcome[]) => T | PromiseLike<T>): Promise<T>;
 }
 
 type Pending = { index: number } & (
@@ -84,6 +86,9 @@ export function createDkimVerifier(fields: readonly HeaderField[], o: DkimVerify
       for (const h of hashers.values()) h.update(chunk, scanned);
     },
     finish() {
+      return this.finishThen((d) => d);
+    },
+    finishThen(then) {
       const bodies = new Map<string, BodyHashResult>();
       for (const [k, h] of hashers) bodies.set(k, h.finish());
       // No async/await layers: the key answers are settled with one then (the usual single
@@ -99,9 +104,9 @@ export function createDkimVerifier(fields: readonly HeaderField[], o: DkimVerify
       };
       const keys: Promise<DnsAnswer<string>>[] = [];
       for (const p of pending) if (p.kind === "ok") keys.push(p.key);
-      if (keys.length === 0) return Promise.resolve(outcomes([]));
-      if (keys.length === 1) return keys[0]!.then((a) => outcomes([a]));
-      return Promise.all(keys).then(outcomes);
+      if (keys.length === 0) return Promise.resolve(outcomes([])).then(then);
+      if (keys.length === 1) return keys[0]!.then((a) => then(outcomes([a])));
+      return Promise.all(keys).then((a) => then(outcomes(a)));
     },
   };
 }

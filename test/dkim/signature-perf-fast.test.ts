@@ -38,8 +38,26 @@ const VALUES: Record<string, string[]> = {
     "a=b=",
     "==",
     "ab==",
+    // For the table-driven base64 loop: FWS between the pads, around them, and odd octets.
+    "ab= =",
+    "ab=\r\n =",
+    "a\tb\r\n c=",
+    "ab=\r\n c",
+    "ab\u00e9",
+    "ab\u007f",
+    "-_",
   ],
-  bh: ["7yeBUMXmBjT6bnyeO+NkHzR8chmFfDiUTqZgPKBASuE=", "abcd", "ab cd", "", "ab=c"],
+  bh: [
+    "7yeBUMXmBjT6bnyeO+NkHzR8chmFfDiUTqZgPKBASuE=",
+    "abcd",
+    "ab cd",
+    "",
+    "ab=c",
+    "ab==",
+    "=ab",
+    "ab=\t=",
+    "ab\u00ff",
+  ],
   c: [
     "relaxed/relaxed",
     "simple",
@@ -76,6 +94,13 @@ const VALUES: Record<string, string[]> = {
   Foo: ["bar"],
   "9x": ["1"],
   unknown_tag: ["1"],
+  // Near misses of known names, for the char-code tag scan: case, a second letter, non-ASCII.
+  V: ["1"],
+  bx: ["abc="],
+  hb: ["x"],
+  "b h": ["abc="],
+  "\u00e1": ["1"],
+  "\u0162": ["1"],
 };
 const tagSpec = fc
   .tuple(fc.constantFrom(...Object.keys(VALUES)), fc.nat(), fws, fws, fws)
