@@ -5,6 +5,7 @@
 import { createHash, hash as oneShotHash, type Hash } from "node:crypto";
 import type { ByteScanner } from "../message/byte-scan.js";
 import { createBodyCanonicalizer, type Canon } from "./canonicalize.js";
+import { KERNEL_MAX_BODY, type RelaxedKernel } from "./relaxed-kernel.js";
 
 /** Hash algorithms DKIM names (RFC 6376 §3.3; sha1 only for legacy verification, RFC 8301). */
 export type HashAlgorithm = "sha256" | "sha1";
@@ -21,8 +22,11 @@ export interface BodyHashResult {
 
 /** An incremental body hasher. */
 export interface BodyHasher {
-  /** Feeds body bytes; `scanned` as in BodyCanonicalizer.push. */
-  update(chunk: Buffer, scanned?: ByteScanner): void;
+  /**
+   * Feeds body bytes; `scanned` as in BodyCanonicalizer.push. `last`: no body bytes follow (a
+   * body pushed whole with `last` may go through the relaxed kernel in one call).
+   */
+  update(chunk: Buffer, scanned?: ByteScanner, last?: boolean): void;
   /** Ends the body; call once. */
   finish(): BodyHashResult;
 }
@@ -30,8 +34,15 @@ export interface BodyHasher {
 /**
  * Creates a body hasher for one (canonicalization, hash, l=) combination. `limit` is the l= value:
  * only that many canonical octets are hashed (RFC 6376 §3.5 "l="); undefined hashes everything.
+ * With a `kernel`, a relaxed body that arrives whole (one update with `last`) is canonicalized by
+ * it in one call instead of streaming through the JavaScript canonicalizer; the result is the same.
  */
-export function createBodyHasher(canon: Canon, hash: HashAlgorithm, limit?: number): BodyHasher {
+export function createBodyHasher(
+  canon: Canon,
+  hash: HashAlgorithm,
+  limit?: number,
+  kernel?: RelaxedKernel | null,
+): BodyHasher {
   // A body that reaches the sink as one buffer, during `end` (a short in-memory body, see
   // relaxed-body.ts), is hashed with one call and no Hash object.
   let h: Hash | null = null;
@@ -60,9 +71,28 @@ export function createBodyHasher(canon: Canon, hash: HashAlgorithm, limit?: numb
     h.update(part);
   };
   const c = createBodyCanonicalizer(canon, sink, true); // sink only hashes: buffers are transient
+  const k = canon === "relaxed" ? (kernel ?? null) : null;
+  let pushed = false;
+  let whole: BodyHashResult | null = null; // the result of a body canonicalized by the kernel
   return {
-    update: (chunk, scanned) => c.push(chunk, scanned),
+    update(chunk, scanned, last) {
+      if (whole !== null) throw new Error("body hasher: update() after the last chunk");
+      if (k !== null && last === true && !pushed && chunk.length <= KERNEL_MAX_BODY) {
+        // The kernel's output is a view of its memory: hashed here, before anything else runs.
+        const body = k.canonicalize(chunk);
+        const part = limit !== undefined && body.length > limit ? body.subarray(0, limit) : body;
+        whole = {
+          bodyHash: oneShotHash(hash, part, "base64"),
+          canonicalLength: body.length,
+          hashedLength: part.length,
+        };
+        return;
+      }
+      pushed = true;
+      c.push(chunk, scanned);
+    },
     finish() {
+      if (whole !== null) return whole;
       ending = true;
       c.end();
       const bodyHash = h !== null ? h.digest("base64") : oneShotHash(hash, only ?? Buffer.alloc(0), "base64");

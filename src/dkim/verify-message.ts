@@ -21,6 +21,8 @@ export interface VerifyMessageOptions {
   trace?: (line: string) => void;
   /** See DkimVerifyOptions.keyCache. */
   keyCache?: DkimVerifyOptions["keyCache"];
+  /** See DkimVerifyOptions.relaxedKernel. */
+  relaxedKernel?: DkimVerifyOptions["relaxedKernel"];
 }
 
 /** Everything a verification found. */
@@ -50,8 +52,8 @@ export function verifyMessage(
         }
       });
     },
-    body(chunk, scanned) {
-      dkim!.update(chunk, scanned);
+    body(chunk, scanned, last) {
+      dkim!.update(chunk, scanned, last);
       for (const v of dk) v.update(chunk);
     },
   });

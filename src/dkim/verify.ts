@@ -2,13 +2,20 @@
  * DKIM verification (RFC 6376 §6) of every DKIM-Signature in a message, with the body streamed
  * through shared body hashers. RFC 8301 applies unless `legacy` is set; RFC 8463 adds Ed25519.
  */
-import { createHash, verify as cryptoVerify } from "node:crypto";
+import {
+  constants,
+  createHash,
+  hash as oneShotHash,
+  publicDecrypt,
+  verify as cryptoVerify,
+} from "node:crypto";
 import type { DnsAnswer, Resolver } from "../dns/resolver.js";
 import type { ByteScanner } from "../message/byte-scan.js";
 import type { HeaderField } from "../message/header-fields.js";
 import { createBodyHasher, type BodyHasher, type BodyHashResult } from "./body-hash.js";
 import { relaxedHeaderHashInput } from "./canonicalize.js";
 import type { KeyRecord, parseKeyRecord } from "./key-record-parse.js";
+import type { RelaxedKernel } from "./relaxed-kernel.js";
 import type { DkimOutcome } from "./results.js";
 import { parseDkimSignatureFast } from "./signature-fast.js";
 import { headerHashInput, parseDkimSignature, type DkimSignature } from "./signature.js";
@@ -32,12 +39,17 @@ export interface DkimVerifyOptions {
    * DNS is still queried for every message.
    */
   keyCache?: Map<string, ReturnType<typeof parseKeyRecord>>;
+  /**
+   * A relaxed body kernel (createRelaxedKernel) kept by a long-running verifier: a relaxed body
+   * that arrives in one piece is canonicalized by it in one WebAssembly call. Same results.
+   */
+  relaxedKernel?: RelaxedKernel | null;
 }
 
 /** An incremental verifier: push the CRLF-normalised body, then `finish`. */
 export interface DkimVerifier {
-  /** `scanned`: see BodyCanonicalizer.push. */
-  update(bodyChunk: Buffer, scanned?: ByteScanner): void;
+  /** `scanned`: see BodyCanonicalizer.push; `last`: no body bytes follow (see BodyHasher.update). */
+  update(bodyChunk: Buffer, scanned?: ByteScanner, last?: boolean): void;
   /** One outcome per DKIM-Signature, top to bottom; an unsigned message gives []. */
   finish(): Promise<DkimOutcome[]>;
   /** As `finish().then(then)`, one promise step shorter (verifyMessage's result on the way out). */
@@ -73,7 +85,10 @@ export function createDkimVerifier(fields: readonly HeaderField[], o: DkimVerify
     const sig = parsed.signature;
     const hasherKey = `${sig.bodyCanon}/${sig.hash}/${sig.length ?? ""}`;
     if (!hashers.has(hasherKey))
-      hashers.set(hasherKey, createBodyHasher(sig.bodyCanon, sig.hash, sig.length ?? undefined));
+      hashers.set(
+        hasherKey,
+        createBodyHasher(sig.bodyCanon, sig.hash, sig.length ?? undefined, o.relaxedKernel),
+      );
     const name = keyRecordQueryName(sig.selector, sig.domain);
     o.trace?.(`DKIM: looking up ${name} TXT`);
     const key = o.resolver
@@ -82,8 +97,8 @@ export function createDkimVerifier(fields: readonly HeaderField[], o: DkimVerify
     pending.push({ index, kind: "ok", sig, hasherKey, key });
   });
   return {
-    update(chunk, scanned) {
-      for (const h of hashers.values()) h.update(chunk, scanned);
+    update(chunk, scanned, last) {
+      for (const h of hashers.values()) h.update(chunk, scanned, last);
     },
     finish() {
       return this.finishThen((d) => d);
@@ -232,8 +247,38 @@ function signatureMatches(sig: DkimSignature, key: KeyRecord, data: Buffer): boo
     if (sig.keyType === "ed25519") {
       return cryptoVerify(null, createHash("sha256").update(data).digest(), key.key!, sig.signature);
     }
-    return cryptoVerify(sig.hash === "sha1" ? "sha1" : "sha256", data, key.key!, sig.signature);
+    if (sig.hash === "sha256") return rsaSha256Matches(key, data, sig.signature);
+    return cryptoVerify("sha1", data, key.key!, sig.signature);
   } catch {
     return false; // e.g. a signature longer than the modulus
   }
+}
+
+/** DigestInfo of SHA-256 before the digest (RFC 8017 §9.2 note 1). */
+const SHA256_DIGEST_INFO = [
+  0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04,
+  0x20,
+] as const;
+
+/**
+ * RSASSA-PKCS1-v1_5 verification with SHA-256 (RFC 8017 §8.2.2), as OpenSSL's own RSA_verify does
+ * it: the signature must be exactly as long as the modulus; the RSA public operation with the
+ * type-1 padding check (00 01, at least eight FF, 00) runs in OpenSSL (`publicDecrypt`); what is
+ * left must be exactly the SHA-256 DigestInfo followed by the digest of `data`. The same answer
+ * as `crypto.verify("sha256", …)` (a property test compares them), about 1.5 µs cheaper per call,
+ * because crypto.verify sets up a digest context per call on top of the same RSA operation.
+ */
+export function rsaSha256Matches(key: KeyRecord, data: Buffer, signature: Buffer): boolean {
+  if (signature.length !== (key.bits + 7) >>> 3) return false;
+  let t: Buffer;
+  try {
+    t = publicDecrypt({ key: key.key!, padding: constants.RSA_PKCS1_PADDING }, signature);
+  } catch {
+    return false; // representative >= modulus, or not type-1 padding
+  }
+  if (t.length !== SHA256_DIGEST_INFO.length + 32) return false;
+  for (let i = 0; i < SHA256_DIGEST_INFO.length; i++) if (t[i] !== SHA256_DIGEST_INFO[i]) return false;
+  const digest = oneShotHash("sha256", data, "buffer");
+  for (let i = 0; i < 32; i++) if (t[SHA256_DIGEST_INFO.length + i] !== digest[i]) return false;
+  return true;
 }

@@ -9,11 +9,11 @@
  */
 
 /** The part of the WebAssembly API used here (the TypeScript setup has no DOM or wasm types). */
-interface WasmApi {
+export interface WasmApi {
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object) => { exports: Record<string, unknown> };
 }
-interface WasmMemory {
+export interface WasmMemory {
   buffer: ArrayBuffer;
   grow(pages: number): number;
 }

@@ -42,8 +42,9 @@ export interface MessageSink {
   /**
    * Called with each CRLF-normalised body chunk, in order; the chunks together are the body.
    * `scanned`: a SIMD scanner that holds this chunk already (pass it on to body canonicalizers).
+   * `last`: the input said no more bytes follow (see MessageReader.push).
    */
-  body(chunk: Buffer, scanned?: ByteScanner): void;
+  body(chunk: Buffer, scanned?: ByteScanner, last?: boolean): void;
 }
 
 /** Options of {@link createMessageReader}. */
@@ -54,8 +55,12 @@ export interface MessageReaderOptions {
 
 /** An incremental reader: push the raw bytes in any pieces, then call `end`. */
 export interface MessageReader {
-  /** Feeds raw bytes. Returns a problem (and ignores further input) when the header is not valid. */
-  push(chunk: Buffer): MessageProblem | null;
+  /**
+   * Feeds raw bytes. Returns a problem (and ignores further input) when the header is not valid.
+   * `last`: the caller knows no bytes follow (`end` still has to be called); the body chunk made
+   * from this one is then reported with `last`, so that a body in one piece can be handled whole.
+   */
+  push(chunk: Buffer, last?: boolean): MessageProblem | null;
   /** Ends the input; returns a problem when the message is empty or its header is not valid. */
   end(): MessageProblem | null;
 }
@@ -144,7 +149,7 @@ export function createMessageReader(sink: MessageSink, o: MessageReaderOptions =
     return null;
   };
 
-  const push = (raw: Buffer): MessageProblem | null => {
+  const push = (raw: Buffer, last?: boolean): MessageProblem | null => {
     if (failed) return failed;
     if (lineEnding === null) {
       const lf = raw.indexOf(LF);
@@ -156,7 +161,7 @@ export function createMessageReader(sink: MessageSink, o: MessageReaderOptions =
     if (raw.length > 0) lastRawByte = raw[raw.length - 1]!;
     const chunk = normalise(raw);
     if (inBody) {
-      if (chunk.length > 0) sink.body(chunk, scanned());
+      if (chunk.length > 0) sink.body(chunk, scanned(), last);
       return null;
     }
     headParts.push(chunk);
@@ -177,7 +182,7 @@ export function createMessageReader(sink: MessageSink, o: MessageReaderOptions =
     failed = finishHead(block, true);
     if (failed) return failed;
     headParts = [];
-    if (bodyStart < all.length) sink.body(all.subarray(bodyStart));
+    if (bodyStart < all.length) sink.body(all.subarray(bodyStart), undefined, last);
     return null;
   };
 
@@ -205,8 +210,9 @@ export function readAll(
   afterPush?: () => void,
 ): MessageProblem | null | Promise<MessageProblem | null> {
   if (!Array.isArray(input)) return readStream(reader, input, afterPush);
-  for (const chunk of input as Buffer[]) {
-    const problem = reader.push(chunk);
+  const chunks = input as Buffer[];
+  for (let i = 0; i < chunks.length; i++) {
+    const problem = reader.push(chunks[i]!, i === chunks.length - 1);
     if (problem) return problem;
     afterPush?.();
   }

@@ -4,6 +4,7 @@
  * vector with a legacy profile gives a non-pass, and the others give `expect`.
  */
 import { expect, it } from "@jest/globals";
+import { createRelaxedKernel } from "../../src/dkim/relaxed-kernel.js";
 import { verifyMessage } from "../../src/dkim/verify-message.js";
 import {
   loadVectors,
@@ -81,5 +82,19 @@ describeVectors("DKIM vectors, default RFC 8301 mode", () => {
     const want = DIFFERENT_RESULT[v.file]?.want ?? (v.expect === "pass-if-LF-normalised" ? "pass" : v.expect);
     if (legacyOnly) expect({ overall: overall(words), outcomes }).not.toMatchObject({ overall: "pass" });
     else expect({ overall: overall(words), outcomes }).toMatchObject({ overall: want });
+  });
+});
+
+describeVectors("DKIM vectors with a long-running verifier's keyCache and relaxed kernel", () => {
+  // One cache and one kernel across all vectors, as a daemon keeps them: outcomes as without.
+  const keyCache = new Map();
+  const relaxedKernel = createRelaxedKernel();
+  it.each(RUN.map((v) => [v.file, v] as const))("%s", async (_f, v) => {
+    for (const legacy of [true, false]) {
+      const o = { resolver: vectorResolver(v.dns), legacy, now: NOW };
+      const plain = await verifyMessage([vectorBytes(v.file)], o);
+      const fast = await verifyMessage([vectorBytes(v.file)], { ...o, keyCache, relaxedKernel });
+      expect(fast).toEqual(plain);
+    }
   });
 });

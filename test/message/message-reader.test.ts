@@ -2,6 +2,7 @@
 import { describe, expect, it } from "@jest/globals";
 import {
   createMessageReader,
+  readAll,
   describeMessageProblem,
   type MessageHead,
 } from "../../src/message/message-reader.js";
@@ -73,5 +74,35 @@ describe("createMessageReader", () => {
   it("refuses a header block over 1 MiB", () => {
     const r = read([Buffer.from(`X: ${"a".repeat(1024 * 1024 + 10)}`)]);
     expect(r).toMatchObject({ problem: { kind: "header-too-large" } });
+  });
+});
+
+describe("readAll and the last body chunk", () => {
+  /** The body chunks with their `last` flags, for `input` read by readAll. */
+  function lastFlags(input: Buffer[]) {
+    const seen: [string, boolean | undefined][] = [];
+    const r = createMessageReader({ head: () => {}, body: (c, _s, last) => seen.push([c.toString(), last]) });
+    expect(readAll(r, input)).toBeNull();
+    return seen;
+  }
+  it("marks the body of a message in one piece as last", () => {
+    expect(lastFlags([Buffer.from("From: a\r\n\r\nbody\r\n")])).toEqual([["body\r\n", true]]);
+  });
+  it("marks only the chunk from the array's last element", () => {
+    expect(lastFlags([Buffer.from("From: a\r\n\r\nbo"), Buffer.from("dy\n")])).toEqual([
+      ["bo", false],
+      ["dy\r\n", true],
+    ]);
+    // An empty last element: no chunk is marked (the body was not known to be whole).
+    expect(lastFlags([Buffer.from("From: a\r\n\r\nbody"), Buffer.alloc(0)])).toEqual([["body", false]]);
+  });
+  it("never marks chunks of a stream (the end is not known until it comes)", async () => {
+    const seen: (boolean | undefined)[] = [];
+    const r = createMessageReader({ head: () => {}, body: (_c, _s, last) => seen.push(last) });
+    async function* stream() {
+      yield Buffer.from("From: a\r\n\r\nbody\r\n");
+    }
+    expect(await readAll(r, stream())).toBeNull();
+    expect(seen).toEqual([undefined]);
   });
 });
