@@ -56,20 +56,9 @@ export function relaxedHeaderHashInput(
   signedHeaders: readonly string[],
   signatureField: HeaderField,
 ): Buffer {
-  // picked: the fields in hash order (each field at most once, the bottom-most not taken yet).
-  const taken: boolean[] = new Array<boolean>(fields.length).fill(false);
-  const picked: HeaderField[] = [];
+  const picked = pickSignedFields(fields, signedHeaders);
   let size = signatureField.key.length + 1 + signatureField.value.length;
-  for (const name of signedHeaders) {
-    for (let i = fields.length - 1; i >= 0; i--) {
-      if (taken[i] || fields[i]!.key !== name) continue;
-      taken[i] = true;
-      const f = fields[i]!;
-      picked.push(f);
-      size += f.key.length + 3 + f.value.length;
-      break;
-    }
-  }
+  for (const f of picked) size += f.key.length + 3 + f.value.length;
   const out = Buffer.allocUnsafe(size);
   let pos = 0;
   for (const f of picked) {
@@ -79,6 +68,28 @@ export function relaxedHeaderHashInput(
   }
   pos = writeRelaxedField(out, pos, signatureField);
   return out.subarray(0, pos);
+}
+
+/**
+ * The fields `signedHeaders` (lower-case h= names) select, in hash order (RFC 6376 §5.4.2): each
+ * name takes the bottom-most instance not taken yet, marked in an array (no Map of counts); a name
+ * with none left adds nothing (over-signing).
+ */
+export function pickSignedFields(
+  fields: readonly HeaderField[],
+  signedHeaders: readonly string[],
+): HeaderField[] {
+  const taken: boolean[] = new Array<boolean>(fields.length).fill(false);
+  const picked: HeaderField[] = [];
+  for (const name of signedHeaders) {
+    for (let i = fields.length - 1; i >= 0; i--) {
+      if (taken[i] || fields[i]!.key !== name) continue;
+      taken[i] = true;
+      picked.push(fields[i]!);
+      break;
+    }
+  }
+  return picked;
 }
 
 /**

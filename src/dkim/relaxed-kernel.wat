@@ -1,7 +1,7 @@
-;; relaxed body canonicalization (RFC 6376 §3.4.4) of a whole body, in WebAssembly with SIMD.
+;; relaxed canonicalization (RFC 6376 §3.4.4 body, §3.4.2 header fields) in WebAssembly with SIMD.
 ;; Source of src/dkim/relaxed-kernel-wasm.ts (regenerate with `npm run wasm`; a test checks that
-;; the two agree). Used by src/dkim/relaxed-kernel.ts; the JavaScript canonicalizer in
-;; relaxed-body.ts is the reference (a property test compares them).
+;; the two agree). Used by src/dkim/relaxed-kernel.ts; the JavaScript canonicalizers in
+;; relaxed-body.ts and canonicalize.ts are the reference (property tests compare them).
 ;;
 ;; relaxed(n, out) -> end: the body is at [0, n), CRLF-normalised (a lone CR and an LF without a CR
 ;; before it are data). The canonical body is written from `out` (out >= n + 16) and its end is
@@ -92,4 +92,52 @@
       (then
         (i32.store16 (local.get $j) (i32.const 0x0a0d))
         (local.set $j (i32.add (local.get $j) (i32.const 2)))))
-    (local.get $j)))
+    (local.get $j))
+;;
+;; header(p, n, j, crlf) -> end: the header field at [p, p+n) (name, WSP, ":", value with its
+;; folding; the name printable ASCII, as message/header-fields.ts accepts it) relaxed (RFC 6376
+;; §3.4.2) at j: the name lower-cased, WSP before the colon dropped, every CR and LF dropped, WSP
+;; runs as one SP, WSP at the start and end of the value dropped; then CRLF when crlf is 1.
+  (func (export "header") (param $p i32) (param $n i32) (param $j i32) (param $crlf i32) (result i32)
+    (local $end i32) (local $b i32) (local $wsp i32) (local $start i32)
+    (local.set $end (i32.add (local.get $p) (local.get $n)))
+    (block $colon
+      (loop $name
+        (br_if $colon (i32.ge_u (local.get $p) (local.get $end)))
+        (local.set $b (i32.load8_u (local.get $p)))
+        (local.set $p (i32.add (local.get $p) (i32.const 1)))
+        (br_if $colon (i32.eq (local.get $b) (i32.const 58)))
+        (if (i32.gt_u (local.get $b) (i32.const 32))
+          (then
+            (if (i32.lt_u (i32.sub (local.get $b) (i32.const 65)) (i32.const 26))
+              (then (local.set $b (i32.or (local.get $b) (i32.const 32)))))
+            (i32.store8 (local.get $j) (local.get $b))
+            (local.set $j (i32.add (local.get $j) (i32.const 1)))))
+        (br $name)))
+    (i32.store8 (local.get $j) (i32.const 58))
+    (local.set $j (i32.add (local.get $j) (i32.const 1)))
+    (local.set $start (local.get $j))
+    (block $done
+      (loop $value
+        (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
+        (local.set $b (i32.load8_u (local.get $p)))
+        (local.set $p (i32.add (local.get $p) (i32.const 1)))
+        (if (i32.or (i32.eq (local.get $b) (i32.const 32)) (i32.eq (local.get $b) (i32.const 9)))
+          (then
+            (local.set $wsp (i32.const 1))
+            (br $value)))
+        (br_if $value (i32.or (i32.eq (local.get $b) (i32.const 13)) (i32.eq (local.get $b) (i32.const 10))))
+        (if (i32.and (local.get $wsp) (i32.ne (local.get $j) (local.get $start)))
+          (then
+            (i32.store8 (local.get $j) (i32.const 32))
+            (local.set $j (i32.add (local.get $j) (i32.const 1)))))
+        (local.set $wsp (i32.const 0))
+        (i32.store8 (local.get $j) (local.get $b))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br $value)))
+    (if (local.get $crlf)
+      (then
+        (i32.store16 (local.get $j) (i32.const 0x0a0d))
+        (local.set $j (i32.add (local.get $j) (i32.const 2)))))
+    (local.get $j))
+)

@@ -13,7 +13,7 @@ import type { DnsAnswer, Resolver } from "../dns/resolver.js";
 import type { ByteScanner } from "../message/byte-scan.js";
 import type { HeaderField } from "../message/header-fields.js";
 import { createBodyHasher, type BodyHasher, type BodyHashResult } from "./body-hash.js";
-import { relaxedHeaderHashInput } from "./canonicalize.js";
+import { pickSignedFields, relaxedHeaderHashInput } from "./canonicalize.js";
 import type { KeyRecord, parseKeyRecord } from "./key-record-parse.js";
 import type { RelaxedKernel } from "./relaxed-kernel.js";
 import type { DkimOutcome } from "./results.js";
@@ -199,10 +199,14 @@ function evaluate(
       bodyHash: { computed: body.bodyHash, expected: sig.bodyHash },
     };
   }
+  // With the kernel, data is a view of its memory: hashed in signatureMatches before anything else.
+  const kernel = o.relaxedKernel;
   const data =
-    sig.headerCanon === "relaxed"
-      ? relaxedHeaderHashInput(fields, sig.signedHeaders, sig.fieldWithoutB)
-      : headerHashInput(fields, sig.signedHeaders, sig.headerCanon, sig.fieldWithoutB);
+    sig.headerCanon !== "relaxed"
+      ? headerHashInput(fields, sig.signedHeaders, sig.headerCanon, sig.fieldWithoutB)
+      : kernel
+        ? kernel.relaxedHeaders(pickSignedFields(fields, sig.signedHeaders), sig.fieldWithoutB)
+        : relaxedHeaderHashInput(fields, sig.signedHeaders, sig.fieldWithoutB);
   if (!signatureMatches(sig, key, data)) {
     const reason = "signature did not verify (headers changed or wrong key)";
     return { ...withKey, result: "fail", failure: "signature", reason };
