@@ -57,6 +57,26 @@ function isBase64(s: string): boolean {
   return eq > 0 && eq >= s.length - 2 && s.charCodeAt(s.length - 1) === EQ;
 }
 
+const NOT_BASE64_OR_FWS = /[^A-Za-z0-9+/=\t\n\r ]/;
+
+/**
+ * isBase64 of `s` without its FWS, with no FWS-free copy made: `s` (a trimmed tag value) holds only
+ * base64 octets and FWS, and after the first "=" only FWS and at most one more "=".
+ */
+function isFoldedBase64(s: string): boolean {
+  if (s.length === 0 || NOT_BASE64_OR_FWS.test(s)) return false;
+  const eq = s.indexOf("=");
+  if (eq < 0) return true;
+  if (eq === 0) return false;
+  let pads = 0;
+  for (let i = eq; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === EQ) pads++;
+    else if (!isFws(c)) return false;
+  }
+  return pads <= 2;
+}
+
 /** 1 to 76 decimal digits (what signature.ts accepts for l=, t=, x= without FWS), else undefined. */
 function digits(s: string | undefined): number | null | undefined {
   if (s === undefined) return null;
@@ -209,15 +229,15 @@ export function parseDkimSignatureFast(field: HeaderField): { signature: DkimSig
   const expiration = digits(t.x);
   if (length === undefined || timestamp === undefined || expiration === undefined) return null;
   if (timestamp !== null && expiration !== null && expiration < timestamp) return null;
-  const bValue = stripFws(b);
-  if (!isBase64(bValue) || !isBase64(bh)) return null;
+  if (!isFoldedBase64(b) || !isBase64(bh)) return null;
   return {
     signature: {
       version: "1",
       algorithm: a as DkimAlgorithm,
       keyType: alg.keyType,
       hash: alg.hash,
-      signature: Buffer.from(bValue, "base64"),
+      // Node's base64 decoder skips the FWS (the general parser strips it first: same octets).
+      signature: Buffer.from(b, "base64"),
       bodyHash: bh,
       headerCanon: canon[0],
       bodyCanon: canon[1],

@@ -42,7 +42,8 @@ export const MAX_CNAME_CHAIN = 8;
 
 /** Lower-case, without the trailing dot: the key every lookup uses. */
 export function normalizeName(name: string): string {
-  return name.toLowerCase().replace(/\.$/, "");
+  const lower = name.toLowerCase();
+  return lower.charCodeAt(lower.length - 1) === 0x2e ? lower.slice(0, -1) : lower;
 }
 
 /** Where following CNAMEs from a name ends; `aliases` are the CNAME owners passed, in order. */
