@@ -46,6 +46,11 @@ export const SUBCOMMANDS: readonly SubcommandEntry[] = [
     load: () => import("./verify.js"),
   },
   {
+    name: "filter",
+    summary: "run the SMTP filter Postfix hands mail to: verify (10025) or sign (10027)",
+    load: () => import("./filter.js"),
+  },
+  {
     name: "check-key",
     summary: "check a published DKIM key record (and a private key against it)",
     load: () => import("./check-key.js"),

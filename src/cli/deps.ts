@@ -27,6 +27,11 @@ export interface CliDeps {
   resolver?: Resolver;
   /** Tests may inject a scripted prompt for `spf-wizard`; otherwise @inquirer/prompts is used on a terminal. */
   ask?: Ask;
+  /**
+   * Calls `stop` once on SIGTERM or SIGINT (a long-running `spfdk filter` shuts down); returns a
+   * function that removes the handler. Absent: the command never hears of a signal.
+   */
+  onStopSignal?: (stop: (signal: string) => void) => () => void;
 }
 
 /** What `main` hands every subcommand: the deps plus the run's state. */

@@ -18,5 +18,14 @@ export function processDeps(): CliDeps {
     cwd: process.cwd(),
     isTTY: { stdin: Boolean(process.stdin.isTTY), stdout: Boolean(process.stdout.isTTY) },
     now: () => new Date(),
+    onStopSignal: (stop) => {
+      const handler = (signal: NodeJS.Signals) => stop(signal);
+      process.once("SIGTERM", handler);
+      process.once("SIGINT", handler);
+      return () => {
+        process.off("SIGTERM", handler);
+        process.off("SIGINT", handler);
+      };
+    },
   };
 }

@@ -30,8 +30,8 @@ const UNIT: Record<string, number> = { "": 1, s: 1, m: 60, h: 3600, d: 86400, w:
 /** The largest x= value: RFC 6376 §3.5 writes t= and x= with at most 12 digits. */
 const MAX_TIMESTAMP = 999_999_999_999;
 
-/** Flag rules (no zod here: sign runs per message in a filter and must start fast). */
-const FLAG_RULES = {
+/** The flags that make the DKIM signing requests (shared with `spfdk filter --sign`). */
+export const SIGNING_RULES = {
   domain: checked(domainNameProblem),
   selector: list(checked(selectorProblem), 1, "give at least one --selector"),
   key: list(pattern(/./, "must name a key file"), 1, "give at least one --key"),
@@ -50,6 +50,11 @@ const FLAG_RULES = {
   identity: optionalString,
   domainkeys: flag,
   method: choice(["nofws", "simple"], "nofws"),
+};
+
+/** Flag rules (no zod here: sign runs per message in a filter and must start fast). */
+const FLAG_RULES = {
+  ...SIGNING_RULES,
   out: optionalString,
   force: flag,
   json: flag,
@@ -115,8 +120,15 @@ Examples:
 }
 
 type SignFlags = ReturnType<typeof parseFlagRules<typeof FLAG_RULES>>;
+/** The parsed SIGNING_RULES. */
+export type SigningFlags = ReturnType<typeof parseFlagRules<typeof SIGNING_RULES>>;
 
-async function buildRequests(ctx: CommandContext, flags: SignFlags, now: number): Promise<DkimSignRequest[]> {
+/** The DKIM requests the signing flags ask for (keys read and checked), with t= `now`. */
+export async function buildRequests(
+  ctx: CommandContext,
+  flags: SigningFlags,
+  now: number,
+): Promise<DkimSignRequest[]> {
   if (flags.selector.length !== flags.key.length) {
     throw new CliError(
       ExitCode.Usage,
@@ -155,7 +167,7 @@ async function buildRequests(ctx: CommandContext, flags: SignFlags, now: number)
 }
 
 /** Seconds in an --expire value; x= must stay a number of at most 12 digits (RFC 6376 §3.5). */
-function durationSeconds(s: string, now: number): number {
+export function durationSeconds(s: string, now: number): number {
   const m = DURATION.exec(s.trim())!;
   const n = Number(m[1]) * UNIT[m[2]!]!;
   if (n <= 0) throw new CliError(ExitCode.Usage, `--expire: "${s}" must be longer than 0 seconds`);
@@ -232,7 +244,8 @@ async function runSign(ctx: CommandContext, file: string | undefined, flags: Sig
   }
 }
 
-function domainKeysRequest(flags: SignFlags, requests: DkimSignRequest[]) {
+/** The DomainKeys request of --domainkeys: the first RSA key's domain, selector and key. */
+export function domainKeysRequest(flags: SigningFlags, requests: DkimSignRequest[]) {
   const rsa = requests.find((r) => r.algorithm === "rsa-sha256");
   if (!rsa)
     throw new CliError(

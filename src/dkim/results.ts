@@ -114,8 +114,10 @@ export function authenticationResults(
   authservId: string,
   dkim: readonly DkimOutcome[],
   domainKeys: readonly DomainKeysOutcomeLike[] = [],
+  before: readonly string[] = [],
 ): string {
-  const items: string[] = [];
+  // `before`: resinfo of other methods, written first (the filter's `spf=...`).
+  const items: string[] = [...before];
   for (const o of dkim) {
     const props = [`dkim=${o.result}`];
     if (o.result !== "pass") props.push(`reason=${reasonText(o.reason)}`);
@@ -133,6 +135,6 @@ export function authenticationResults(
     if (o.identity) props.push(`header.${o.identity.source}=${pvalue(o.identity.address)}`);
     items.push(props.join(" "));
   }
-  if (items.length === 0) items.push("dkim=none");
+  if (items.length === before.length) items.push("dkim=none");
   return `Authentication-Results: ${authservId};\r\n\t${items.join(";\r\n\t")}`;
 }

@@ -163,5 +163,7 @@ export async function startSmtpSink(listenPort: number, forwardPort: number | nu
     server.once("error", reject);
     server.listen(listenPort, "127.0.0.1", () => resolve());
   });
+  const a = server.address();
+  if (typeof a === "object" && a !== null) sink.port = a.port; // the real port when 0 was asked
   return sink;
 }

@@ -1,0 +1,178 @@
+import { hostname } from "node:os";
+import { Command, Option } from "commander";
+import { createRelaxedKernel } from "../dkim/relaxed-kernel.js";
+import { signHandler } from "../filter/sign-handler.js";
+import { startFilterServer, type FilterServer } from "../filter/smtp-server.js";
+import { verifyHandler } from "../filter/verify-handler.js";
+import type { HostPort } from "../filter/next-hop.js";
+import type { CommandContext } from "./deps.js";
+import { CliError, ExitCode } from "./exit-codes.js";
+import { flag, flagOn, integer, optional, optionalString, parseFlagRules, pattern } from "./flag-rules.js";
+import { addResolverOptions, resolverFromOptions } from "./resolver-options.js";
+import { buildRequests, domainKeysRequest, durationSeconds, SIGNING_RULES } from "./sign.js";
+
+const TOKEN = /^[A-Za-z0-9!#$%&'*+\-.^_`{|}~]+$/;
+
+/** Flag rules of both modes (no zod: the filter starts as fast as `verify`). */
+const FLAG_RULES = {
+  verify: flag,
+  sign: flag,
+  listen: optionalString,
+  next: optionalString,
+  hostname: optional(pattern(/^[A-Za-z0-9.-]+$/, "must be a host name")),
+  maxSize: integer({ min: 1024, max: 1024 * 1024 * 1024, fallback: 50 * 1024 * 1024, unit: "octets" }),
+  sessionTimeout: integer({ min: 1, max: 3600, fallback: 300, unit: "seconds" }),
+  authservId: optional(pattern(TOKEN, 'must be one word such as a host name (no ; = " ( ) etc.)')),
+  legacy: flag,
+  spf: flagOn,
+};
+
+/** "host:port", "[v6]:port" or ":port" (127.0.0.1), checked. */
+export function parseHostPort(flagName: string, value: string): HostPort {
+  const m = /^(?:\[([0-9A-Fa-f:.]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(value.trim());
+  const port = m ? Number(m[3]) : NaN;
+  if (!m || port > 65535) {
+    throw new CliError(ExitCode.Usage, `${flagName}: "${value}" is not HOST:PORT (e.g. 127.0.0.1:10025)`);
+  }
+  return { host: m[1] ?? (m[2] || "127.0.0.1"), port };
+}
+
+function safeHostname(): string {
+  try {
+    return hostname() || "localhost";
+  } catch {
+    return "localhost";
+  }
+}
+
+/** `spfdk filter`: the SMTP filter daemon between Postfix's filter ports. */
+export function makeCommand(ctx: CommandContext): Command {
+  const collect = (v: string, prev: string[] = []) => [...prev, v];
+  const cmd = new Command("filter")
+    .description(
+      "run the SMTP filter Postfix hands mail to (postfix-config wires it): --verify adds " +
+        "Authentication-Results (DKIM, DomainKeys, SPF); --sign adds DKIM signatures",
+    )
+    .option("--verify", "verify inbound mail (before-queue proxy; default ports 10025 -> 10026)")
+    .option("--sign", "sign outbound mail (after-queue content filter; default ports 10027 -> 10028)")
+    .option("--listen <host:port>", "where to listen (default 127.0.0.1:10025, or :10027 with --sign)")
+    .option("--next <host:port>", "where to pass mail on (default 127.0.0.1:10026, or :10028 with --sign)")
+    .option("--hostname <name>", "name in the greeting and EHLO (default: this host's name)")
+    .option("--max-size <octets>", "largest message accepted (default 52428800)")
+    .option("--session-timeout <seconds>", "idle time before a connection is dropped (default 300)")
+    .option("--authserv-id <id>", "verify: authserv-id of Authentication-Results (default: --hostname)")
+    .option("--legacy", "verify: accept rsa-sha1, short RSA keys and drafts (flagged in the result)")
+    .option("--no-spf", "verify: do not check SPF for the client Postfix forwards (XFORWARD)")
+    .option("--domain <domain>", "sign: signing domain (d=); mail whose From: is elsewhere passes unsigned")
+    .option("--selector <selector>", "sign: selector (s=); repeat with --key for several signatures", collect)
+    .option("--key <file>", "sign: private key (PEM); the n-th --key goes with the n-th --selector", collect)
+    .addOption(
+      new Option("--algo <algorithm>", "sign: a= (default: from the key type)").choices([
+        "rsa-sha256",
+        "ed25519-sha256",
+      ]),
+    )
+    .option("--canon <header/body>", "sign: canonicalization c=", "relaxed/relaxed")
+    .option("--headers <list>", "sign: fields to sign (default: RFC 6376 §5.4.1's list)")
+    .option("--no-oversign", "sign: do not over-sign From and the other single fields")
+    .option("--expire <duration>", "sign: x= this long after t= (3600, 90m, 12h, 7d, 2w)")
+    .option("--domainkeys", "sign: also add a legacy DomainKey-Signature with the first RSA key")
+    .addOption(
+      new Option("--method <method>", "sign: DomainKeys canonicalization")
+        .choices(["nofws", "simple"])
+        .default("nofws"),
+    );
+  addResolverOptions(cmd);
+  return cmd
+    .addHelpText(
+      "after",
+      `
+It runs until SIGTERM or SIGINT (then finishes the messages in progress) and logs one line per
+message to standard error. Exit codes: 0 after a clean stop; 2 bad usage, unreadable key or a port
+that cannot be opened.
+
+Examples:
+  spfdk filter --verify --authserv-id mx.example.com
+  spfdk filter --sign --domain example.com --selector mail --key /etc/spfdk/mail.private
+  spfdk filter --sign --domain example.com --selector rsa --key rsa.pem --selector ed --key ed.pem`,
+    )
+    .action(async (raw: Record<string, unknown>, c: Command) => {
+      const flags = parseFlagRules(FLAG_RULES, raw);
+      if (flags.verify === flags.sign)
+        throw new CliError(ExitCode.Usage, "give exactly one of --verify and --sign");
+      const signOnly = ["domain", "selector", "key", "algo", "headers", "expire", "domainkeys"];
+      const verifyOnly = ["authservId", "legacy", "dns", "zone", "timeout", "tries"];
+      const misplaced = (flags.verify ? signOnly : verifyOnly).find((k) => raw[k] !== undefined);
+      if (misplaced !== undefined || (flags.sign && c.getOptionValueSource("spf") === "cli")) {
+        const name = (misplaced ?? "no-spf").replace(/[A-Z]/g, (ch) => `-${ch.toLowerCase()}`);
+        throw new CliError(
+          ExitCode.Usage,
+          `--${name} does not apply with --${flags.verify ? "verify" : "sign"}`,
+        );
+      }
+      const listen = parseHostPort(
+        "--listen",
+        flags.listen ?? (flags.verify ? "127.0.0.1:10025" : "127.0.0.1:10027"),
+      );
+      const next = parseHostPort(
+        "--next",
+        flags.next ?? (flags.verify ? "127.0.0.1:10026" : "127.0.0.1:10028"),
+      );
+      if (listen.port === next.port && listen.host === next.host) {
+        throw new CliError(ExitCode.Usage, "--listen and --next are the same address (mail would loop)");
+      }
+      const name = flags.hostname ?? safeHostname();
+      const log = (line: string) => ctx.stderr(`spfdk filter: ${line}\n`);
+      let handle;
+      if (flags.verify) {
+        handle = verifyHandler({
+          resolver: await resolverFromOptions(ctx, raw),
+          authservId: flags.authservId ?? name,
+          legacy: flags.legacy,
+          spf: flags.spf,
+          now: ctx.now,
+          keyCache: new Map(),
+          relaxedKernel: createRelaxedKernel(),
+        });
+      } else {
+        const s = parseFlagRules(SIGNING_RULES, raw);
+        const now = Math.floor(ctx.now().getTime() / 1000);
+        const requests = await buildRequests(ctx, s, now);
+        handle = signHandler({
+          domain: s.domain,
+          requests,
+          ...(s.domainkeys ? { domainKeys: domainKeysRequest(s, requests) } : {}),
+          ...(s.expire !== undefined ? { expireSeconds: durationSeconds(s.expire, now) } : {}),
+          now: ctx.now,
+        });
+      }
+      let server: FilterServer;
+      try {
+        server = await startFilterServer({
+          listen,
+          next,
+          hostname: name,
+          maxSize: flags.maxSize,
+          timeoutMs: flags.sessionTimeout * 1000,
+          handle,
+          log,
+        });
+      } catch (err) {
+        const e = err as NodeJS.ErrnoException;
+        throw new CliError(
+          ExitCode.Usage,
+          `cannot listen on ${listen.host}:${listen.port}: ${e.code ?? e.message}`,
+        );
+      }
+      const at = `${server.address.host}:${server.address.port}`;
+      log(`${flags.verify ? "verifying" : "signing"} on ${at}, passing mail to ${next.host}:${next.port}`);
+      await new Promise<void>((resolve) => {
+        const off = ctx.onStopSignal?.((signal) => {
+          log(`${signal}: finishing the messages in progress`);
+          off?.();
+          void server.close().then(resolve);
+        });
+      });
+      log("stopped");
+    });
+}

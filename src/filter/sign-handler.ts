@@ -1,0 +1,71 @@
+/**
+ * The signing filter's decision (the dkfilter.out role): a message whose From: address is in the
+ * signing domain (or a subdomain of it) gets its DKIM-Signature fields (and a DomainKey-Signature
+ * when asked) on top; any other message goes on unsigned, with the reason in the log. A message
+ * that cannot be signed is never held back: mail keeps flowing, and the log says why.
+ */
+import type { DomainKeysSignRequest, DkimSignRequest } from "../dkim/sign-message.js";
+import { signMessage } from "../dkim/sign-message.js";
+import { firstAddress } from "../domainkeys/header-selection.js";
+import { parseHeaderFields, unfoldedValue } from "../message/header-fields.js";
+import { describeMessageProblem } from "../message/message-reader.js";
+import type { Decision } from "./smtp-server.js";
+
+/** Options of {@link signHandler}. */
+export interface SignHandlerOptions {
+  /** The signing domain (d=); From: must be this domain or a subdomain of it. */
+  domain: string;
+  /** The DKIM signatures to make (checked keys; t= and x= are set per message). */
+  requests: readonly DkimSignRequest[];
+  /** A DomainKeys signature too (RFC 4870, legacy). */
+  domainKeys?: DomainKeysSignRequest;
+  /** x= this many seconds after t= (none when absent). */
+  expireSeconds?: number;
+  now: () => Date;
+}
+
+/** The domain of the first From: address (lower case), or null when there is none. */
+export function authorDomain(message: Buffer): string | null {
+  const sep = message.indexOf("\r\n\r\n");
+  const parsed = parseHeaderFields(message.subarray(0, sep < 0 ? message.length : sep + 2));
+  if ("problem" in parsed) return null;
+  const from = parsed.fields.find((f) => f.key === "from");
+  const address = from ? firstAddress(unfoldedValue(from)) : null;
+  const at = address?.lastIndexOf("@") ?? -1;
+  if (address == null || at < 0) return null;
+  return address
+    .slice(at + 1)
+    .trim()
+    .toLowerCase()
+    .replace(/\.$/, "");
+}
+
+/** The filter's `handle` for signing. */
+export function signHandler(o: SignHandlerOptions): (message: Buffer) => Promise<Decision> {
+  const domain = o.domain.toLowerCase().replace(/\.$/, "");
+  return async (message) => {
+    const author = authorDomain(message);
+    if (author === null) return { kind: "relay", message, note: "not signed: no From: address" };
+    if (author !== domain && !author.endsWith(`.${domain}`)) {
+      return { kind: "relay", message, note: `not signed: From: domain ${author} is not ${domain}` };
+    }
+    const t = Math.floor(o.now().getTime() / 1000);
+    const requests = o.requests.map((r) => ({
+      ...r,
+      timestamp: t,
+      ...(o.expireSeconds !== undefined ? { expiration: t + o.expireSeconds } : {}),
+    }));
+    const r = await signMessage([message], requests, o.domainKeys);
+    if (r.kind === "problem") {
+      const why = r.problem.kind === "no-from" ? "no From: field" : describeMessageProblem(r.problem);
+      return { kind: "relay", message, note: `not signed: ${why}` };
+    }
+    const head = Buffer.from(r.fields.map((f) => `${f}\r\n`).join(""), "latin1");
+    const selectors = o.requests.map((q) => q.selector).join(",");
+    return {
+      kind: "relay",
+      message: Buffer.concat([head, message]),
+      note: `signed d=${domain} s=${selectors}${o.domainKeys ? " +domainkeys" : ""}`,
+    };
+  };
+}

@@ -1,0 +1,309 @@
+/**
+ * The filter's SMTP server (RFC 5321): what Postfix talks to on the filter port, either as a
+ * before-queue proxy (smtpd_proxy_filter, SMTPD_PROXY_README) or as an after-queue content filter
+ * (FILTER_README). It is a transparent proxy: MAIL, RCPT and RSET go to the next hop as they come
+ * and its replies come back word for word; at the end of DATA the message is handed to `handle`
+ * (verify or sign), and what it returns goes to the next hop, whose final reply is the answer to
+ * Postfix's "." (accepted, deferred or rejected by the next hop, never by guesswork here).
+ */
+import { createServer, type Server, type Socket } from "node:net";
+import { connectNextHop, type HostPort, type NextHop } from "./next-hop.js";
+import { dotStuff, formatReply, reply, replyText, SmtpReader, type Reply } from "./smtp-io.js";
+
+/** One transaction as the filter saw it. */
+export interface Envelope {
+  /** The MAIL FROM address without <> ("" for the null sender). */
+  mailFrom: string;
+  /** The recipients the next hop accepted. */
+  rcptTo: string[];
+  /** The HELO/EHLO name the SMTP client (Postfix) gave. */
+  helo: string;
+  /** XFORWARD attributes from Postfix (upper-case names, xtext-decoded values): the real client. */
+  xforward: Readonly<Record<string, string>>;
+}
+
+/** What to do with a message: relay it (possibly changed) or answer with a reply instead. */
+export type Decision =
+  { kind: "relay"; message: Buffer; note: string } | { kind: "reply"; reply: Reply; note: string };
+
+/** Options of {@link startFilterServer}. */
+export interface FilterServerOptions {
+  listen: HostPort;
+  next: HostPort;
+  /** The name in the greeting, EHLO replies and the EHLO to the next hop. */
+  hostname: string;
+  /** Largest message accepted (octets, dot-stuffed); a larger one gets 552. */
+  maxSize: number;
+  /** Idle time before a client or next-hop connection is dropped (ms). */
+  timeoutMs: number;
+  /** Decides about one message (never throws; a throw becomes a 451). */
+  handle: (message: Buffer, envelope: Envelope) => Promise<Decision>;
+  /** One line per message and per connection problem. */
+  log: (line: string) => void;
+}
+
+/** A listening filter. */
+export interface FilterServer {
+  /** Where it listens (the real port when 0 was asked). */
+  address: HostPort;
+  /** Stops listening, waits up to `graceMs` for sessions to end, then drops the rest. */
+  close(graceMs?: number): Promise<void>;
+}
+
+/** The XFORWARD attributes Postfix sends (XFORWARD_README). */
+const XFORWARD_ATTRS = "NAME ADDR PROTO HELO SOURCE PORT IDENT";
+
+/** xtext (RFC 3461 §4): "+" and two hex digits stand for one octet. */
+export function xtextDecode(s: string): string {
+  return s.replace(/\+([0-9A-Fa-f]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
+}
+
+/** Starts listening; resolves once the port is bound (rejects when it cannot be). */
+export function startFilterServer(o: FilterServerOptions): Promise<FilterServer> {
+  const sessions = new Set<Socket>();
+  const server: Server = createServer((sock) => {
+    sessions.add(sock);
+    sock.on("close", () => sessions.delete(sock));
+    runSession(sock, o).catch((err: unknown) => {
+      o.log(`session error: ${(err as Error).message}`);
+      sock.destroy();
+    });
+  });
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(o.listen.port, o.listen.host, () => {
+      server.off("error", reject);
+      server.on("error", (err) => o.log(`listener error: ${err.message}`));
+      const a = server.address();
+      const port = typeof a === "object" && a !== null ? a.port : o.listen.port;
+      resolve({
+        address: { host: o.listen.host, port },
+        close: (graceMs = 10000) =>
+          new Promise<void>((done) => {
+            const timer = setTimeout(() => {
+              for (const s of sessions) s.destroy();
+            }, graceMs);
+            timer.unref();
+            server.close(() => {
+              clearTimeout(timer);
+              done();
+            });
+            // Idle sessions (between transactions) can go at once: Postfix reconnects.
+            for (const s of sessions)
+              if (!busy.has(s)) s.end(formatReply(reply(421, "4.3.2 spfdk filter shutting down")));
+          }),
+      });
+    });
+  });
+}
+
+/** Sockets inside a transaction (MAIL to the end of DATA): a shutdown lets them finish. */
+const busy = new WeakSet<Socket>();
+
+async function runSession(sock: Socket, o: FilterServerOptions): Promise<void> {
+  sock.setTimeout(o.timeoutMs);
+  const r = new SmtpReader(sock);
+  const say = (rep: Reply) => {
+    if (!sock.destroyed && sock.writable) sock.write(formatReply(rep));
+  };
+  say(reply(220, `${o.hostname} ESMTP spfdk filter`));
+  let helo = "";
+  const xforwardRaw = new Map<string, string>();
+  let xforwardFresh = false;
+  let hop: NextHop | null = null;
+  let mailFrom: string | null = null;
+  let rcptTo: string[] = [];
+  const resetTx = () => {
+    mailFrom = null;
+    rcptTo = [];
+    busy.delete(sock);
+  };
+  try {
+    for (;;) {
+      const l = await r.line();
+      if (l === null) return;
+      if (l.tooLong) {
+        say(reply(500, "5.5.2 Error: line too long"));
+        continue;
+      }
+      const sp = l.text.indexOf(" ");
+      const verb = (sp < 0 ? l.text : l.text.slice(0, sp)).toUpperCase();
+      const arg = sp < 0 ? "" : l.text.slice(sp + 1).trim();
+      switch (verb) {
+        case "EHLO":
+        case "HELO": {
+          if (arg === "") {
+            say(reply(501, `5.5.4 Syntax: ${verb} hostname`));
+            break;
+          }
+          helo = arg;
+          resetTx();
+          if (hop) await hop.command("RSET");
+          say(
+            verb === "HELO"
+              ? reply(250, o.hostname)
+              : reply(
+                  250,
+                  o.hostname,
+                  "PIPELINING",
+                  `SIZE ${o.maxSize}`,
+                  "ENHANCEDSTATUSCODES",
+                  "8BITMIME",
+                  "SMTPUTF8",
+                  `XFORWARD ${XFORWARD_ATTRS}`,
+                ),
+          );
+          break;
+        }
+        case "XFORWARD": {
+          if (mailFrom !== null) {
+            say(reply(503, "5.5.1 Error: XFORWARD inside a mail transaction"));
+            break;
+          }
+          const attrs = arg.split(/\s+/).filter((a) => a.includes("="));
+          if (attrs.length === 0) {
+            say(reply(501, "5.5.4 Syntax: XFORWARD attribute=value..."));
+            break;
+          }
+          for (const a of attrs) {
+            const eq = a.indexOf("=");
+            xforwardRaw.set(a.slice(0, eq).toUpperCase(), a.slice(eq + 1));
+          }
+          xforwardFresh = true;
+          say(reply(250, "2.0.0 Ok"));
+          break;
+        }
+        case "MAIL": {
+          if (helo === "") {
+            say(reply(503, "5.5.1 Error: send HELO/EHLO first"));
+            break;
+          }
+          if (mailFrom !== null) {
+            say(reply(503, "5.5.1 Error: nested MAIL command"));
+            break;
+          }
+          const m = /^FROM:\s*<([^>]*)>(.*)$/i.exec(arg);
+          if (!m) {
+            say(reply(501, "5.5.4 Syntax: MAIL FROM:<address>"));
+            break;
+          }
+          if (hop === null) {
+            const c = await connectNextHop(o.next, o.hostname, o.timeoutMs);
+            if ("refused" in c) {
+              o.log(`next hop ${o.next.host}:${o.next.port}: ${replyText(c.refused)}`);
+              say(c.refused);
+              break;
+            }
+            hop = c.hop;
+            xforwardFresh = xforwardRaw.size > 0;
+          }
+          if (xforwardFresh && hop.extensions.has("XFORWARD")) {
+            // Only what the next hop lists; the client's values pass on as they came (xtext).
+            const offered = new Set((hop.extensions.get("XFORWARD") ?? "").toUpperCase().split(/\s+/));
+            const pass = [...xforwardRaw].filter(([k]) => offered.has(k)).map(([k, v]) => `${k}=${v}`);
+            if (pass.length > 0) {
+              const x = await hop.command(`XFORWARD ${pass.join(" ")}`);
+              if (x.code !== 250) o.log(`next hop refused XFORWARD: ${replyText(x)}`);
+            }
+          }
+          xforwardFresh = false;
+          const rep = await hop.command(`MAIL FROM:<${m[1]}>${m[2]}`);
+          if (rep.code >= 200 && rep.code < 300) {
+            mailFrom = m[1]!;
+            busy.add(sock);
+          }
+          say(rep);
+          break;
+        }
+        case "RCPT": {
+          if (mailFrom === null || hop === null) {
+            say(reply(503, "5.5.1 Error: need MAIL command"));
+            break;
+          }
+          const m = /^TO:\s*<([^>]*)>(.*)$/i.exec(arg);
+          if (!m) {
+            say(reply(501, "5.5.4 Syntax: RCPT TO:<address>"));
+            break;
+          }
+          const rep = await hop.command(`RCPT TO:<${m[1]}>${m[2]}`);
+          if (rep.code >= 200 && rep.code < 300) rcptTo.push(m[1]!);
+          say(rep);
+          break;
+        }
+        case "DATA": {
+          if (mailFrom === null || hop === null) {
+            say(reply(503, "5.5.1 Error: need MAIL command"));
+            break;
+          }
+          if (rcptTo.length === 0) {
+            say(reply(554, "5.5.1 Error: no valid recipients"));
+            break;
+          }
+          say(reply(354, "End data with <CR><LF>.<CR><LF>"));
+          const d = await r.data(o.maxSize);
+          if (d === null) return;
+          const envelope: Envelope = {
+            mailFrom,
+            rcptTo,
+            helo,
+            xforward: Object.fromEntries([...xforwardRaw].map(([k, v]) => [k, xtextDecode(v)])),
+          };
+          let final: Reply;
+          let note: string;
+          if (d.kind === "too-big") {
+            final = reply(552, `5.3.4 Error: message of ${d.size} octets is over the filter's limit`);
+            note = "too big";
+            await hop.command("RSET");
+          } else {
+            let decision: Decision;
+            try {
+              decision = await o.handle(d.message, envelope);
+            } catch (err) {
+              decision = {
+                kind: "reply",
+                reply: reply(451, "4.3.0 spfdk filter: internal error, try again later"),
+                note: `internal error: ${(err as Error).message}`,
+              };
+            }
+            note = decision.note;
+            if (decision.kind === "reply") {
+              final = decision.reply;
+              await hop.command("RSET");
+            } else final = await hop.data(dotStuff(decision.message));
+          }
+          const client = envelope.xforward.ADDR ? ` client=${envelope.xforward.ADDR}` : "";
+          o.log(
+            `from=<${mailFrom}> rcpts=${rcptTo.length}${client} ${note} -> ${replyText(final)}`.replace(
+              /[\r\n]+/g,
+              " ",
+            ),
+          );
+          say(final);
+          resetTx();
+          break;
+        }
+        case "RSET":
+          resetTx();
+          if (hop) await hop.command("RSET");
+          say(reply(250, "2.0.0 Ok"));
+          break;
+        case "NOOP":
+          say(reply(250, "2.0.0 Ok"));
+          break;
+        case "QUIT":
+          say(reply(221, "2.0.0 Bye"));
+          return;
+        case "VRFY":
+        case "EXPN":
+          say(reply(502, `5.5.1 Error: ${verb} is not offered`));
+          break;
+        default:
+          say(reply(502, "5.5.2 Error: command not recognized"));
+      }
+    }
+  } finally {
+    busy.delete(sock);
+    await (hop as NextHop | null)?.quit();
+    if (!sock.destroyed) sock.end();
+  }
+}

@@ -1,0 +1,262 @@
+/**
+ * The filter daemon end to end on loopback (src/filter): a client speaks SMTP to the filter, the
+ * filter verifies or signs and passes the message to a next hop that keeps it. Checked: what the
+ * next hop receives (signature that verifies, Authentication-Results with DKIM and SPF, forged
+ * fields removed, dot-stuffed lines intact), that the next hop's replies reach the client word for
+ * word (RCPT refusals, the final reply), and the failures (next hop down, message too big).
+ */
+import { createPrivateKey } from "node:crypto";
+import { createServer, type Server } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { prepareSignRequest, signMessage } from "../../src/dkim/sign-message.js";
+import { verifyMessage } from "../../src/dkim/verify-message.js";
+import { staticResolver } from "../../src/dns/static-resolver.js";
+import { connectNextHop, type NextHop } from "../../src/filter/next-hop.js";
+import { signHandler } from "../../src/filter/sign-handler.js";
+import { dotStuff, dotUnstuff, type Reply } from "../../src/filter/smtp-io.js";
+import {
+  startFilterServer,
+  type FilterServer,
+  type FilterServerOptions,
+} from "../../src/filter/smtp-server.js";
+import { verifyHandler } from "../../src/filter/verify-handler.js";
+import { fixture, fixtureZone } from "../dkim/fixtures.js";
+import { startSmtpSink, type SmtpSink } from "../helpers/smtp-sink.js";
+
+const NOW = new Date("2026-11-25T12:00:00Z");
+const zone = fixtureZone({
+  "example.com": { TXT: ["v=spf1 ip4:192.0.2.10 -all"] },
+  "mx.example.net": { A: ["192.0.2.99"] },
+});
+const resolver = staticResolver(zone);
+
+const MESSAGE =
+  "From: Alice <alice@example.com>\r\nTo: bob@example.net\r\nSubject: filter test\r\n" +
+  "Authentication-Results: mx.test; dkim=pass (forged)\r\n" +
+  "Authentication-Results: other.example; spf=pass\r\n\r\n" +
+  "Body  line\r\n.a line that starts with a dot\r\n..two dots\r\n.\r\n";
+
+const rsaRequest = () =>
+  prepareSignRequest({
+    domain: "example.com",
+    selector: "rsa",
+    privateKey: createPrivateKey(fixture("rsa2048.pem")),
+    algorithm: "rsa-sha256",
+    headerCanon: "relaxed",
+    bodyCanon: "relaxed",
+    oversign: true,
+  });
+
+let sink: SmtpSink;
+const logs: string[] = [];
+const servers: FilterServer[] = [];
+
+beforeAll(async () => {
+  sink = await startSmtpSink(0, null);
+});
+afterAll(async () => {
+  for (const s of servers) await s.close(100);
+  await sink.close();
+});
+
+async function filter(
+  o: Partial<FilterServerOptions> & Pick<FilterServerOptions, "handle">,
+): Promise<FilterServer> {
+  const s = await startFilterServer({
+    listen: { host: "127.0.0.1", port: 0 },
+    next: { host: "127.0.0.1", port: sink.port },
+    hostname: "mx.test",
+    maxSize: 1 << 20,
+    timeoutMs: 10000,
+    log: (l) => logs.push(l),
+    ...o,
+  });
+  servers.push(s);
+  return s;
+}
+
+/** A client session with the filter (the filter's own next-hop client, pointed at the filter). */
+async function client(s: FilterServer): Promise<NextHop> {
+  const c = await connectNextHop(s.address, "client.test", 10000);
+  if ("refused" in c) throw new Error(`refused: ${JSON.stringify(c.refused)}`);
+  return c.hop;
+}
+
+/** Sends one message; returns every reply in order. */
+async function send(
+  s: FilterServer,
+  message: string | Buffer,
+  o: { from?: string; to?: string[]; xforward?: string } = {},
+): Promise<Reply[]> {
+  const c = await client(s);
+  const replies: Reply[] = [];
+  if (o.xforward) replies.push(await c.command(`XFORWARD ${o.xforward}`));
+  replies.push(await c.command(`MAIL FROM:<${o.from ?? "alice@example.com"}>`));
+  for (const t of o.to ?? ["bob@example.net"]) replies.push(await c.command(`RCPT TO:<${t}>`));
+  replies.push(
+    await c.data(dotStuff(typeof message === "string" ? Buffer.from(message, "latin1") : message)),
+  );
+  await c.quit();
+  return replies;
+}
+
+/** What the next hop kept last, without the sink's own first line, unstuffed. */
+function lastKept(): Buffer {
+  const data = sink.messages[sink.messages.length - 1]!.data.replace(/^X-Spfdk-Sink: passed\r\n/, "");
+  return dotUnstuff(Buffer.from(data, "latin1"));
+}
+
+describe("spfdk filter --sign", () => {
+  it("signs mail from the signing domain; the next hop's reply comes back word for word", async () => {
+    const s = await filter({
+      handle: signHandler({ domain: "example.com", requests: [rsaRequest()], now: () => NOW }),
+    });
+    const replies = await send(s, MESSAGE);
+    expect(replies.at(-1)).toEqual({ code: 250, lines: ["2.0.0 Ok: kept by the sink"] });
+    const kept = lastKept();
+    expect(kept.toString("latin1")).toMatch(/^DKIM-Signature: v=1; a=rsa-sha256;[^]*t=1795608000;/);
+    expect(kept.toString("latin1")).toContain("\r\n.a line that starts with a dot\r\n..two dots\r\n.\r\n");
+    const v = await verifyMessage([kept], { resolver, legacy: false, now: NOW });
+    expect(v.kind === "ok" && v.dkim.map((d) => d.result)).toEqual(["pass"]);
+    expect(logs.at(-1)).toMatch(
+      /from=<alice@example.com> rcpts=1 signed d=example.com s=rsa -> 250 2.0.0 Ok/,
+    );
+  });
+
+  it("passes mail from other domains unsigned and says why", async () => {
+    const s = await filter({
+      handle: signHandler({ domain: "example.org", requests: [rsaRequest()], now: () => NOW }),
+    });
+    await send(s, MESSAGE);
+    expect(lastKept().toString("latin1")).toBe(MESSAGE);
+    expect(logs.at(-1)).toMatch(/not signed: From: domain example.com is not example.org/);
+  });
+});
+
+describe("spfdk filter --verify", () => {
+  const handle = verifyHandler({
+    resolver,
+    authservId: "mx.test",
+    legacy: false,
+    spf: true,
+    now: () => NOW,
+    keyCache: new Map(),
+    relaxedKernel: null,
+  });
+
+  it("adds Authentication-Results (SPF for the XFORWARD client, DKIM) and removes forged ones", async () => {
+    const signed = await signMessage(
+      [Buffer.from(MESSAGE, "latin1")],
+      [{ ...rsaRequest(), timestamp: 1795608000 }],
+    );
+    if (signed.kind !== "ok") throw new Error("sign failed");
+    const message = `${signed.fields[0]}\r\n${MESSAGE}`;
+    const s = await filter({ handle });
+    const replies = await send(s, message, {
+      xforward: "NAME=mx.example.net ADDR=192.0.2.10 HELO=mx.example.net",
+    });
+    expect(replies.map((r) => r.code)).toEqual([250, 250, 250, 250]);
+    const kept = lastKept().toString("latin1");
+    expect(kept).toMatch(
+      /^Authentication-Results: mx\.test;\r\n\tspf=pass smtp\.mailfrom=alice@example\.com;\r\n\tdkim=pass header\.d=example\.com /,
+    );
+    expect(kept).not.toContain("dkim=pass (forged)");
+    expect(kept).toContain("Authentication-Results: other.example; spf=pass\r\n");
+    expect(logs.at(-1)).toMatch(/client=192\.0\.2\.10 spf=pass dkim=pass d=example\.com removed 1 forged/);
+  });
+
+  it("reports a failing SPF and an unsigned message without rejecting it", async () => {
+    const s = await filter({ handle });
+    await send(s, "From: x@example.com\r\n\r\nhi\r\n", {
+      xforward: "ADDR=IPV6:2001:db8::1 HELO=[UNAVAILABLE]",
+    });
+    expect(lastKept().toString("latin1")).toMatch(
+      /^Authentication-Results: mx\.test;\r\n\tspf=fail smtp\.mailfrom=alice@example\.com;\r\n\tdkim=none\r\nFrom:/,
+    );
+  });
+});
+
+describe("the SMTP side", () => {
+  const passThrough: FilterServerOptions["handle"] = async (message) => ({
+    kind: "relay",
+    message,
+    note: "as is",
+  });
+
+  it("answers pipelined commands in order", async () => {
+    const s = await filter({ handle: passThrough });
+    const c = await connectNextHop(s.address, "x", 5000);
+    if ("refused" in c) throw new Error("refused");
+    expect(c.hop.extensions.has("PIPELINING")).toBe(true);
+    expect(c.hop.extensions.get("XFORWARD")).toBe("NAME ADDR PROTO HELO SOURCE PORT IDENT");
+    const { createConnection } = await import("node:net");
+    const sock = createConnection(s.address);
+    let got = "";
+    sock.on("data", (d) => (got += d.toString()));
+    sock.write(
+      "EHLO a\r\nMAIL FROM:<a@x.test>\r\nRCPT TO:<b@y.test>\r\nDATA\r\nSubject: p\r\n\r\nbody\r\n.\r\nQUIT\r\n",
+    );
+    await new Promise((res) => sock.on("close", res));
+    const codes = got
+      .split("\r\n")
+      .filter((l) => /^\d{3} /.test(l))
+      .map((l) => l.slice(0, 3));
+    expect(codes).toEqual(["220", "250", "250", "250", "354", "250", "221"]);
+    await c.hop.quit();
+  });
+
+  it("relays a next hop's refusal of a recipient, and refuses DATA without recipients", async () => {
+    const picky: Server = createServer((sock) => {
+      sock.write("220 picky ESMTP\r\n");
+      sock.on("data", (d) => {
+        for (const l of d.toString().split("\r\n").filter(Boolean)) {
+          if (/^EHLO/i.test(l)) sock.write("250-picky\r\n250 PIPELINING\r\n");
+          else if (/^RCPT/i.test(l)) sock.write("550 5.1.1 <nobody@y.test>: Recipient address rejected\r\n");
+          else if (/^QUIT/i.test(l)) sock.end("221 bye\r\n");
+          else sock.write("250 2.0.0 Ok\r\n");
+        }
+      });
+    });
+    await new Promise<void>((res) => picky.listen(0, "127.0.0.1", () => res()));
+    const port = (picky.address() as { port: number }).port;
+    const s = await filter({ handle: passThrough, next: { host: "127.0.0.1", port } });
+    const replies = await send(s, "Subject: x\r\n\r\nx\r\n", { to: ["nobody@y.test"] });
+    expect(replies[1]).toEqual({ code: 550, lines: ["5.1.1 <nobody@y.test>: Recipient address rejected"] });
+    expect(replies[2]).toEqual({ code: 554, lines: ["5.5.1 Error: no valid recipients"] });
+    await new Promise((res) => picky.close(res));
+  });
+
+  it("defers when the next hop is down, and refuses a message over the limit", async () => {
+    const down = await filter({ handle: passThrough, next: { host: "127.0.0.1", port: 1 } });
+    const c = await client(down);
+    const r = await c.command("MAIL FROM:<a@x.test>");
+    expect(r.code).toBe(451);
+    expect(r.lines[0]).toMatch(/^4\.4\.1 spfdk filter: next hop 127\.0\.0\.1:1 unreachable/);
+    await c.quit();
+    const small = await filter({ handle: passThrough, maxSize: 2000 });
+    const replies = await send(small, `Subject: big\r\n\r\n${"x".repeat(5000)}\r\n`);
+    expect(replies.at(-1)?.code).toBe(552);
+    const ok = await send(small, "Subject: small\r\n\r\nfine\r\n");
+    expect(ok.at(-1)?.code).toBe(250);
+  });
+
+  it("answers a handler failure with 451 and keeps the session usable", async () => {
+    let n = 0;
+    const s = await filter({
+      handle: async (message) => {
+        if (n++ === 0) throw new Error("boom");
+        return { kind: "relay", message, note: "ok" };
+      },
+    });
+    const c = await client(s);
+    await c.command("MAIL FROM:<a@x.test>");
+    await c.command("RCPT TO:<b@y.test>");
+    const first = await c.data(dotStuff(Buffer.from("Subject: 1\r\n\r\n1\r\n")));
+    expect(first.code).toBe(451);
+    await c.command("MAIL FROM:<a@x.test>");
+    await c.command("RCPT TO:<b@y.test>");
+    expect((await c.data(dotStuff(Buffer.from("Subject: 2\r\n\r\n2\r\n")))).code).toBe(250);
+    await c.quit();
+    expect(logs.some((l) => /internal error: boom -> 451/.test(l))).toBe(true);
+  });
+});
