@@ -1,0 +1,243 @@
+/**
+ * `spfdk filter` with a real Postfix (a private sandbox instance of Debian's package): the config
+ * `spfdk postfix-config` renders is applied to the running instance, the two filters run as real
+ * processes (bin/spfdk), and mail goes through them into the mailbox: submitted mail arrives
+ * signed (the signature verifies with spfdk, and with dkimpy when installed), incoming mail
+ * arrives with Authentication-Results for the client Postfix forwarded (SPF) and the DKIM
+ * signature it carried. The filters stop cleanly on SIGTERM, and the maillog has no warning.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { createPrivateKey } from "node:crypto";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { prepareSignRequest, signMessage } from "../../src/dkim/sign-message.js";
+import { verifyMessage } from "../../src/dkim/verify-message.js";
+import { staticResolver } from "../../src/dns/static-resolver.js";
+import { fixture, fixturePath, pOf } from "../dkim/fixtures.js";
+import { runCli } from "../helpers/cli.js";
+import { peerAvailable } from "../helpers/peers.js";
+import {
+  createSandbox,
+  destroySandbox,
+  logProblems,
+  sandboxPossible,
+  startSandbox,
+  type Sandbox,
+} from "../helpers/postfix-sandbox.js";
+import { IN_CI, REPO_ROOT } from "../helpers/shared.js";
+import { sendSmtp } from "../helpers/smtp-sink.js";
+
+const havePostfix = peerAvailable(
+  "postfix",
+  ["/usr/sbin/postconf", "-d", "mail_version"],
+  "apt-get install postfix",
+);
+const runnable = havePostfix && sandboxPossible();
+if (havePostfix && !runnable) {
+  if (IN_CI) throw new Error("the Postfix sandbox needs root; CI=true requires it");
+  process.stderr.write("\n*** SKIPPING spfdk filter + Postfix e2e: needs root ***\n\n");
+}
+const haveDkimpy = spawnSync("/usr/bin/python3", ["-c", "import dkim"]).status === 0;
+if (!haveDkimpy) {
+  if (IN_CI) throw new Error("python3-dkim is missing; CI=true requires it");
+  process.stderr.write(
+    "\n*** SKIPPING the dkimpy check of filter-signed mail: apt-get install python3-dkim ***\n\n",
+  );
+}
+
+const base = Number(process.env.PORT_BASE_FILTER) || 23000 + Math.floor(Math.random() * 2000) * 10;
+const port = {
+  inFilter: base,
+  inReturn: base + 1,
+  outFilter: base + 2,
+  outReturn: base + 3,
+  smtp: base + 4,
+  submission: base + 5,
+};
+
+// The zone both the filter and the checks here use: the key of my.domain, SPF of the sender's domain.
+const ZONE = {
+  "rsa._domainkey.my.domain": { TXT: [`v=DKIM1; k=rsa; p=${pOf("rsa2048.pem")}`] },
+  "elsewhere.test": { TXT: ["v=spf1 ip4:127.0.0.1 -all"] },
+};
+const ZONE_FILE =
+  "$TTL 300\n" +
+  `rsa._domainkey.my.domain. IN TXT "v=DKIM1; k=rsa; p=${pOf("rsa2048.pem")}"\n` +
+  'elsewhere.test. IN TXT "v=spf1 ip4:127.0.0.1 -all"\n';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function waitFor<T>(probe: () => T, ok: (v: T) => boolean, ms = 10000): Promise<T> {
+  let v = probe();
+  for (let t = 0; t < ms && !ok(v); t += 100) {
+    await sleep(100);
+    v = probe();
+  }
+  return v;
+}
+
+function delivered(sb: Sandbox, marker: string): string | undefined {
+  if (!existsSync(sb.inbox)) return undefined;
+  return readdirSync(sb.inbox)
+    .map((f) => readFileSync(join(sb.inbox, f), "latin1"))
+    .find((m) => m.includes(marker));
+}
+
+/** A filter process; resolves once it says where it listens. */
+async function startFilter(args: string[], log: string[]): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [join(REPO_ROOT, "bin", "spfdk"), "filter", ...args], {
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  child.stderr!.on("data", (d: Buffer) => log.push(...d.toString().split("\n").filter(Boolean)));
+  const ready = await waitFor(
+    () => log.some((l) => / on 127\.0\.0\.1:\d+, passing mail to/.test(l)) || child.exitCode !== null,
+    (v) => v,
+  );
+  if (!ready || child.exitCode !== null) throw new Error(`filter did not start: ${log.join(" | ")}`);
+  return child;
+}
+
+function stop(child: ChildProcess): Promise<number | null> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null) return resolve(child.exitCode);
+    child.once("exit", (code) => resolve(code));
+    child.kill("SIGTERM");
+  });
+}
+
+(runnable ? describe : describe.skip)("spfdk filter between Postfix's filter ports", () => {
+  let sb: Sandbox;
+  let dir: string;
+  const signLog: string[] = [];
+  const verifyLog: string[] = [];
+  let signer: ChildProcess;
+  let verifier: ChildProcess;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "spfdk-filter-e2e-"));
+    writeFileSync(join(dir, "test.zone"), ZONE_FILE);
+    sb = createSandbox(port.smtp);
+    await startSandbox(sb);
+    const applied = await runCli([
+      "postfix-config",
+      ...["--postfix-dir", sb.etc, "--smtp-service", `127.0.0.1:${port.smtp}`],
+      ...["--submission-service", `127.0.0.1:${port.submission}`, "--no-sasl"],
+      ...["--in-filter-port", `${port.inFilter}`, "--in-return-port", `${port.inReturn}`],
+      ...["--out-filter-port", `${port.outFilter}`, "--out-return-port", `${port.outReturn}`],
+      ...["--domain", "my.domain", "--apply", "--reload"],
+    ]);
+    if (applied.code !== 0) throw new Error(`postfix-config failed: ${applied.stderr}`);
+    signer = await startFilter(
+      [
+        "--sign",
+        ...["--listen", `127.0.0.1:${port.outFilter}`, "--next", `127.0.0.1:${port.outReturn}`],
+        ...["--domain", "my.domain", "--selector", "rsa", "--key", fixturePath("rsa2048.pem")],
+      ],
+      signLog,
+    );
+    verifier = await startFilter(
+      [
+        "--verify",
+        ...["--listen", `127.0.0.1:${port.inFilter}`, "--next", `127.0.0.1:${port.inReturn}`],
+        ...["--authserv-id", "mx.my.domain", "--zone", join(dir, "test.zone")],
+      ],
+      verifyLog,
+    );
+  }, 60000);
+
+  afterAll(async () => {
+    if (signer) await stop(signer);
+    if (verifier) await stop(verifier);
+    if (sb) await destroySandbox(sb);
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  }, 30000);
+
+  it("signs submitted mail: submission → spfdk filter --sign → return smtpd → mailbox", async () => {
+    const msg =
+      "From: Alice <a@my.domain>\r\nTo: b@my.domain\r\nSubject: filter-out-1\r\n\r\nHello  there.\r\n.dot line\r\n";
+    expect(
+      await sendSmtp(port.submission, "a@my.domain", ["b@my.domain"], msg.replace(/\r\n\./g, "\r\n..")),
+    ).toMatch(/^250/);
+    const got = await waitFor(
+      () => delivered(sb, "filter-out-1"),
+      (m) => m !== undefined,
+    );
+    expect(got).toBeDefined();
+    const mail = Buffer.from(got!.replace(/\r?\n/g, "\r\n"), "latin1");
+    expect(mail.toString("latin1")).toMatch(
+      /\r\nDKIM-Signature: v=1; a=rsa-sha256; c=relaxed\/relaxed; d=my\.domain; s=rsa;/,
+    );
+    expect(mail.toString("latin1")).toContain("\r\n.dot line\r\n");
+    const v = await verifyMessage([mail], { resolver: staticResolver(ZONE), legacy: false, now: new Date() });
+    expect(v.kind === "ok" && v.dkim.map((d) => d.result)).toEqual(["pass"]);
+    if (haveDkimpy) {
+      const py = spawnSync(
+        "/usr/bin/python3",
+        [
+          "-c",
+          `import sys, dkim\nrec = sys.argv[1].encode()\nok = dkim.verify(sys.stdin.buffer.read(), dnsfunc=lambda name, timeout=5: rec)\nprint("pass" if ok else "fail")`,
+          ZONE["rsa._domainkey.my.domain"].TXT[0]!,
+        ],
+        { input: mail, encoding: "utf8" },
+      );
+      expect(py.stdout.trim()).toBe("pass");
+    }
+    expect(
+      signLog.some((l) =>
+        /from=<a@my\.domain> rcpts=1 .*signed d=my\.domain s=rsa -> 250 2\.0\.0 Ok: queued as/.test(l),
+      ),
+    ).toBe(true);
+  });
+
+  it("verifies incoming mail: smtp → spfdk filter --verify → after-filter smtpd → mailbox", async () => {
+    const body =
+      "From: Carol <c@my.domain>\r\nTo: b@my.domain\r\nSubject: filter-in-1\r\n" +
+      "Authentication-Results: mx.my.domain; dkim=pass (forged by the sender)\r\n\r\nSigned  text.\r\n";
+    const req = prepareSignRequest({
+      domain: "my.domain",
+      selector: "rsa",
+      privateKey: createPrivateKey(fixture("rsa2048.pem")),
+      algorithm: "rsa-sha256",
+      headerCanon: "relaxed",
+      bodyCanon: "relaxed",
+      oversign: true,
+      timestamp: Math.floor(Date.now() / 1000),
+    });
+    const signed = await signMessage([Buffer.from(body, "latin1")], [req]);
+    if (signed.kind !== "ok") throw new Error("sign failed");
+    const reply = await sendSmtp(
+      port.smtp,
+      "x@elsewhere.test",
+      ["b@my.domain"],
+      `${signed.fields[0]}\r\n${body}`,
+    );
+    expect(reply).toMatch(/^250/);
+    const got = await waitFor(
+      () => delivered(sb, "filter-in-1"),
+      (m) => m !== undefined,
+    );
+    expect(got).toBeDefined();
+    const text = got!.replace(/\r?\n/g, "\r\n");
+    expect(text).toMatch(
+      /\r\nAuthentication-Results: mx\.my\.domain;\r\n\tspf=pass smtp\.mailfrom=x@elsewhere\.test;\r\n\tdkim=pass header\.d=my\.domain header\.i=@my\.domain header\.s=rsa header\.a=rsa-sha256 header\.b=\S+\r\n/,
+    );
+    expect(text).not.toContain("forged by the sender");
+    expect(
+      verifyLog.some((l) =>
+        /client=127\.0\.0\.1 spf=pass dkim=pass d=my\.domain removed 1 forged .* -> 250 2\.0\.0 Ok: queued as/.test(
+          l,
+        ),
+      ),
+    ).toBe(true);
+  });
+
+  it("stops cleanly on SIGTERM and leaves no warning or fatal in the maillog", async () => {
+    expect(await stop(signer)).toBe(0);
+    expect(await stop(verifier)).toBe(0);
+    expect(signLog.at(-1)).toBe("spfdk filter: stopped");
+    await sleep(300);
+    expect(logProblems(sb)).toEqual([]);
+  });
+});
