@@ -1,15 +1,21 @@
-import { hostname } from "node:os";
-import { Command, Option } from "commander";
+import { Command } from "commander";
 import { createRelaxedKernel } from "../dkim/relaxed-kernel.js";
 import { signHandler } from "../filter/sign-handler.js";
 import { startFilterServer, type FilterServer } from "../filter/smtp-server.js";
 import { verifyHandler } from "../filter/verify-handler.js";
 import type { HostPort } from "../filter/next-hop.js";
 import type { CommandContext } from "./deps.js";
+import { safeHostname } from "./host-name.js";
 import { CliError, ExitCode } from "./exit-codes.js";
 import { flag, flagOn, integer, optional, optionalString, parseFlagRules, pattern } from "./flag-rules.js";
 import { addResolverOptions, resolverFromOptions } from "./resolver-options.js";
-import { buildRequests, domainKeysRequest, durationSeconds, SIGNING_RULES } from "./sign.js";
+import {
+  addSigningOptions,
+  buildRequests,
+  domainKeysRequest,
+  durationSeconds,
+  SIGNING_RULES,
+} from "./sign.js";
 
 const TOKEN = /^[A-Za-z0-9!#$%&'*+\-.^_`{|}~]+$/;
 
@@ -37,17 +43,8 @@ export function parseHostPort(flagName: string, value: string): HostPort {
   return { host: m[1] ?? (m[2] || "127.0.0.1"), port };
 }
 
-function safeHostname(): string {
-  try {
-    return hostname() || "localhost";
-  } catch {
-    return "localhost";
-  }
-}
-
 /** `spfdk filter`: the SMTP filter daemon between Postfix's filter ports. */
 export function makeCommand(ctx: CommandContext): Command {
-  const collect = (v: string, prev: string[] = []) => [...prev, v];
   const cmd = new Command("filter")
     .description(
       "run the SMTP filter Postfix hands mail to (postfix-config wires it): --verify adds " +
@@ -62,26 +59,8 @@ export function makeCommand(ctx: CommandContext): Command {
     .option("--session-timeout <seconds>", "idle time before a connection is dropped (default 300)")
     .option("--authserv-id <id>", "verify: authserv-id of Authentication-Results (default: --hostname)")
     .option("--legacy", "verify: accept rsa-sha1, short RSA keys and drafts (flagged in the result)")
-    .option("--no-spf", "verify: do not check SPF for the client Postfix forwards (XFORWARD)")
-    .option("--domain <domain>", "sign: signing domain (d=); mail whose From: is elsewhere passes unsigned")
-    .option("--selector <selector>", "sign: selector (s=); repeat with --key for several signatures", collect)
-    .option("--key <file>", "sign: private key (PEM); the n-th --key goes with the n-th --selector", collect)
-    .addOption(
-      new Option("--algo <algorithm>", "sign: a= (default: from the key type)").choices([
-        "rsa-sha256",
-        "ed25519-sha256",
-      ]),
-    )
-    .option("--canon <header/body>", "sign: canonicalization c=", "relaxed/relaxed")
-    .option("--headers <list>", "sign: fields to sign (default: RFC 6376 §5.4.1's list)")
-    .option("--no-oversign", "sign: do not over-sign From and the other single fields")
-    .option("--expire <duration>", "sign: x= this long after t= (3600, 90m, 12h, 7d, 2w)")
-    .option("--domainkeys", "sign: also add a legacy DomainKey-Signature with the first RSA key")
-    .addOption(
-      new Option("--method <method>", "sign: DomainKeys canonicalization")
-        .choices(["nofws", "simple"])
-        .default("nofws"),
-    );
+    .option("--no-spf", "verify: do not check SPF for the client Postfix forwards (XFORWARD)");
+  addSigningOptions(cmd, { required: false, label: "sign: " });
   addResolverOptions(cmd);
   return cmd
     .addHelpText(

@@ -62,43 +62,56 @@ const FLAG_RULES = {
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
-/** `spfdk sign`: add DKIM (and optionally DomainKeys) signatures to a message. */
-export function makeCommand(ctx: CommandContext): Command {
-  return new Command("sign")
-    .description("sign a message with DKIM (RFC 6376 / RFC 8463), optionally also DomainKeys (RFC 4870)")
-    .argument("[file]", "message file; - or absent reads standard input")
-    .requiredOption("--domain <domain>", "signing domain (d=)")
-    .requiredOption(
-      "--selector <selector>",
-      "selector (s=); repeat with --key for several signatures",
-      collect,
-    )
-    .requiredOption(
-      "--key <file>",
-      "private key (PEM); the n-th --key goes with the n-th --selector",
-      collect,
-    )
+/**
+ * Adds the flags of SIGNING_RULES to `cmd` (shared with `spfdk filter --sign`): required ones for
+ * `spfdk sign`, optional ones (checked when the mode is known) with a "sign: " label for the filter.
+ */
+export function addSigningOptions(cmd: Command, o: { required: boolean; label: string }): Command {
+  const add = (flags: string, text: string, parse?: (v: string, prev?: string[]) => string[]) => {
+    const opt = new Option(flags, `${o.label}${text}`);
+    if (parse) opt.argParser(parse);
+    if (o.required) opt.makeOptionMandatory();
+    cmd.addOption(opt);
+  };
+  add("--domain <domain>", "signing domain (d=)");
+  add("--selector <selector>", "selector (s=); repeat with --key for several signatures", collect);
+  add("--key <file>", "private key (PEM); the n-th --key goes with the n-th --selector", collect);
+  return cmd
     .addOption(
-      new Option("--algo <algorithm>", "a= (default: from the key type)").choices([
+      new Option("--algo <algorithm>", `${o.label}a= (default: from the key type)`).choices([
         "rsa-sha256",
         "ed25519-sha256",
       ]),
     )
-    .option("--canon <header/body>", "canonicalization c=", "relaxed/relaxed")
-    .option("--headers <list>", "fields to sign, comma or colon separated (default: RFC 6376 §5.4.1's list)")
+    .option("--canon <header/body>", `${o.label}canonicalization c=`, "relaxed/relaxed")
+    .option(
+      "--headers <list>",
+      `${o.label}fields to sign, comma or colon separated (default: RFC 6376 §5.4.1's list)`,
+    )
     .option(
       "--no-oversign",
-      "do not over-sign (by default From and other single fields get one extra h= entry)",
+      `${o.label}do not over-sign (by default From and other single fields get one extra h= entry)`,
     )
-    .option("--expire <duration>", "add x= this long after t= (3600, 90m, 12h, 7d, 2w)")
-    .option("--body-length", "add l= (the signed body length); text appended later stays unsigned")
-    .option("--identity <i>", "i= (the signing identity, in d= or a subdomain)")
-    .option("--domainkeys", "also add a legacy DomainKey-Signature (RFC 4870) with the first RSA key")
+    .option("--expire <duration>", `${o.label}add x= this long after t= (3600, 90m, 12h, 7d, 2w)`)
+    .option(
+      "--domainkeys",
+      `${o.label}also add a legacy DomainKey-Signature (RFC 4870) with the first RSA key`,
+    )
     .addOption(
-      new Option("--method <method>", "DomainKeys canonicalization")
+      new Option("--method <method>", `${o.label}DomainKeys canonicalization`)
         .choices(["nofws", "simple"])
         .default("nofws"),
-    )
+    );
+}
+
+/** `spfdk sign`: add DKIM (and optionally DomainKeys) signatures to a message. */
+export function makeCommand(ctx: CommandContext): Command {
+  const cmd = new Command("sign")
+    .description("sign a message with DKIM (RFC 6376 / RFC 8463), optionally also DomainKeys (RFC 4870)")
+    .argument("[file]", "message file; - or absent reads standard input");
+  return addSigningOptions(cmd, { required: true, label: "" })
+    .option("--body-length", "add l= (the signed body length); text appended later stays unsigned")
+    .option("--identity <i>", "i= (the signing identity, in d= or a subdomain)")
     .option("--out <file>", "write the signed message here instead of standard output")
     .option("--force", "with --out, replace an existing file")
     .option("--json", "print the signatures as JSON instead of the message (the message still goes to --out)")

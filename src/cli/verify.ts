@@ -1,10 +1,10 @@
-import { hostname } from "node:os";
 import { Command } from "commander";
 import { domainNameProblem } from "../dns/names.js";
 import { authenticationResults, domainKeysForVerdict, verdictOf, type Verdict } from "../dkim/results.js";
 import { verifyMessage } from "../dkim/verify-message.js";
 import { describeMessageProblem } from "../message/message-reader.js";
 import type { CommandContext } from "./deps.js";
+import { safeHostname } from "./host-name.js";
 import { renderDkimOutcome, renderDomainKeysOutcome } from "./dkim-render.js";
 import { inputError, messageSource } from "./dkim-input.js";
 import { CliError, ExitCode } from "./exit-codes.js";
@@ -41,14 +41,6 @@ export function exitCodeForVerdict(v: Verdict): number {
       return ExitCode.Negative;
     default:
       return v satisfies never;
-  }
-}
-
-function safeHostname(): string {
-  try {
-    return hostname() || "localhost";
-  } catch {
-    return "localhost";
   }
 }
 

@@ -1,8 +1,9 @@
 /** Committed fixture keys and messages of test/fixtures/dkim, and a zone publishing their keys. */
-import { createPublicKey } from "node:crypto";
+import { createPrivateKey, createPublicKey } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { publicKeyRecordValue } from "../../src/dkim/keygen.js";
+import { prepareSignRequest, type DkimSignRequest } from "../../src/dkim/sign-message.js";
 import type { Resolver } from "../../src/dns/resolver.js";
 import { staticResolver, type ZoneData } from "../../src/dns/static-resolver.js";
 import { REPO_ROOT } from "../helpers/shared.js";
@@ -31,4 +32,21 @@ export function fixtureZone(extra: ZoneData = {}): ZoneData {
 
 export function fixtureResolver(extra: ZoneData = {}): Resolver {
   return staticResolver(fixtureZone(extra));
+}
+
+/** A checked rsa-sha256 relaxed/relaxed request with the 2048-bit fixture key (selector rsa). */
+export function rsaSignRequest(
+  domain = "example.com",
+  extra: Partial<DkimSignRequest> = {},
+): DkimSignRequest {
+  return prepareSignRequest({
+    domain,
+    selector: "rsa",
+    privateKey: createPrivateKey(fixture("rsa2048.pem")),
+    algorithm: "rsa-sha256",
+    headerCanon: "relaxed",
+    bodyCanon: "relaxed",
+    oversign: true,
+    ...extra,
+  });
 }

@@ -5,7 +5,7 @@
  * where its 16-octet steps stop every few octets), and a body hasher or a whole verification with
  * the kernel gives the same results as without it.
  */
-import { createHash, createPrivateKey } from "node:crypto";
+import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "@jest/globals";
 import fc from "fast-check";
@@ -14,9 +14,9 @@ import { createBodyHasher } from "../../src/dkim/body-hash.js";
 import { createBodyCanonicalizer } from "../../src/dkim/canonicalize.js";
 import { createRelaxedKernel, KERNEL_MAX_BODY, type RelaxedKernel } from "../../src/dkim/relaxed-kernel.js";
 import { RELAXED_KERNEL_WASM } from "../../src/dkim/relaxed-kernel-wasm.js";
-import { prepareSignRequest, signMessage } from "../../src/dkim/sign-message.js";
+import { signMessage } from "../../src/dkim/sign-message.js";
 import { verifyMessage } from "../../src/dkim/verify-message.js";
-import { fixture, fixtureResolver } from "./fixtures.js";
+import { fixtureResolver, rsaSignRequest } from "./fixtures.js";
 
 /** RFC 6376 §3.4.4 on a whole string: lines split at CRLF only (a lone CR or LF is data). */
 function reference(s: string): string {
@@ -164,18 +164,7 @@ describe("verifyMessage with the relaxed kernel", () => {
   );
 
   it("gives the same outcomes as without it when two signatures share it (different l=)", async () => {
-    const req = (bodyLength: boolean) =>
-      prepareSignRequest({
-        domain: "example.com",
-        selector: "rsa",
-        privateKey: createPrivateKey(fixture("rsa2048.pem")),
-        algorithm: "rsa-sha256",
-        headerCanon: "relaxed",
-        bodyCanon: "relaxed",
-        oversign: true,
-        bodyLength,
-        timestamp: 1795600000,
-      });
+    const req = (bodyLength: boolean) => rsaSignRequest("example.com", { bodyLength, timestamp: 1795600000 });
     const r = await signMessage([MESSAGE], [req(true), req(false)]);
     if (r.kind !== "ok") throw new Error("sign failed");
     const msg = Buffer.concat([Buffer.from(r.fields.map((f) => `${f}\r\n`).join(""), "latin1"), MESSAGE]);

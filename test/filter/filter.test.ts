@@ -5,10 +5,9 @@
  * fields removed, dot-stuffed lines intact), that the next hop's replies reach the client word for
  * word (RCPT refusals, the final reply), and the failures (next hop down, message too big).
  */
-import { createPrivateKey } from "node:crypto";
 import { createServer, type Server } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import { prepareSignRequest, signMessage } from "../../src/dkim/sign-message.js";
+import { signMessage } from "../../src/dkim/sign-message.js";
 import { verifyMessage } from "../../src/dkim/verify-message.js";
 import { staticResolver } from "../../src/dns/static-resolver.js";
 import { connectNextHop, type NextHop } from "../../src/filter/next-hop.js";
@@ -20,7 +19,7 @@ import {
   type FilterServerOptions,
 } from "../../src/filter/smtp-server.js";
 import { verifyHandler } from "../../src/filter/verify-handler.js";
-import { fixture, fixtureZone } from "../dkim/fixtures.js";
+import { fixtureZone, rsaSignRequest } from "../dkim/fixtures.js";
 import { startSmtpSink, type SmtpSink } from "../helpers/smtp-sink.js";
 
 const NOW = new Date("2026-11-25T12:00:00Z");
@@ -36,16 +35,7 @@ const MESSAGE =
   "Authentication-Results: other.example; spf=pass\r\n\r\n" +
   "Body  line\r\n.a line that starts with a dot\r\n..two dots\r\n.\r\n";
 
-const rsaRequest = () =>
-  prepareSignRequest({
-    domain: "example.com",
-    selector: "rsa",
-    privateKey: createPrivateKey(fixture("rsa2048.pem")),
-    algorithm: "rsa-sha256",
-    headerCanon: "relaxed",
-    bodyCanon: "relaxed",
-    oversign: true,
-  });
+const rsaRequest = () => rsaSignRequest();
 
 let sink: SmtpSink;
 const logs: string[] = [];

@@ -8,37 +8,28 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { createPrivateKey } from "node:crypto";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { prepareSignRequest, signMessage } from "../../src/dkim/sign-message.js";
+import { signMessage } from "../../src/dkim/sign-message.js";
 import { verifyMessage } from "../../src/dkim/verify-message.js";
 import { staticResolver } from "../../src/dns/static-resolver.js";
-import { fixture, fixturePath, pOf } from "../dkim/fixtures.js";
+import { fixturePath, pOf, rsaSignRequest } from "../dkim/fixtures.js";
 import { runCli } from "../helpers/cli.js";
-import { peerAvailable } from "../helpers/peers.js";
 import {
   createSandbox,
   destroySandbox,
   logProblems,
-  sandboxPossible,
+  delivered,
+  sandboxRunnable,
   startSandbox,
+  waitFor,
   type Sandbox,
 } from "../helpers/postfix-sandbox.js";
 import { IN_CI, REPO_ROOT } from "../helpers/shared.js";
 import { sendSmtp } from "../helpers/smtp-sink.js";
 
-const havePostfix = peerAvailable(
-  "postfix",
-  ["/usr/sbin/postconf", "-d", "mail_version"],
-  "apt-get install postfix",
-);
-const runnable = havePostfix && sandboxPossible();
-if (havePostfix && !runnable) {
-  if (IN_CI) throw new Error("the Postfix sandbox needs root; CI=true requires it");
-  process.stderr.write("\n*** SKIPPING spfdk filter + Postfix e2e: needs root ***\n\n");
-}
+const runnable = sandboxRunnable("spfdk filter + Postfix e2e");
 const haveDkimpy = spawnSync("/usr/bin/python3", ["-c", "import dkim"]).status === 0;
 if (!haveDkimpy) {
   if (IN_CI) throw new Error("python3-dkim is missing; CI=true requires it");
@@ -68,22 +59,6 @@ const ZONE_FILE =
   'elsewhere.test. IN TXT "v=spf1 ip4:127.0.0.1 -all"\n';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function waitFor<T>(probe: () => T, ok: (v: T) => boolean, ms = 10000): Promise<T> {
-  let v = probe();
-  for (let t = 0; t < ms && !ok(v); t += 100) {
-    await sleep(100);
-    v = probe();
-  }
-  return v;
-}
-
-function delivered(sb: Sandbox, marker: string): string | undefined {
-  if (!existsSync(sb.inbox)) return undefined;
-  return readdirSync(sb.inbox)
-    .map((f) => readFileSync(join(sb.inbox, f), "latin1"))
-    .find((m) => m.includes(marker));
-}
 
 /** A filter process; resolves once it says where it listens. */
 async function startFilter(args: string[], log: string[]): Promise<ChildProcess> {
@@ -195,16 +170,7 @@ function stop(child: ChildProcess): Promise<number | null> {
     const body =
       "From: Carol <c@my.domain>\r\nTo: b@my.domain\r\nSubject: filter-in-1\r\n" +
       "Authentication-Results: mx.my.domain; dkim=pass (forged by the sender)\r\n\r\nSigned  text.\r\n";
-    const req = prepareSignRequest({
-      domain: "my.domain",
-      selector: "rsa",
-      privateKey: createPrivateKey(fixture("rsa2048.pem")),
-      algorithm: "rsa-sha256",
-      headerCanon: "relaxed",
-      bodyCanon: "relaxed",
-      oversign: true,
-      timestamp: Math.floor(Date.now() / 1000),
-    });
+    const req = rsaSignRequest("my.domain", { timestamp: Math.floor(Date.now() / 1000) });
     const signed = await signMessage([Buffer.from(body, "latin1")], [req]);
     if (signed.kind !== "ok") throw new Error("sign failed");
     const reply = await sendSmtp(

@@ -7,6 +7,7 @@
 import { spawnSync } from "node:child_process";
 import {
   chmodSync,
+  readdirSync,
   chownSync,
   copyFileSync,
   existsSync,
@@ -19,6 +20,8 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import { userInfo } from "node:os";
+import { peerAvailable } from "./peers.js";
+import { IN_CI } from "./shared.js";
 
 /** A sandbox directory and its config directory. */
 export interface Sandbox {
@@ -170,4 +173,40 @@ export function logProblems(sb: Sandbox): string[] {
   return readFileSync(f, "utf8")
     .split("\n")
     .filter((l) => /\b(warning|fatal|panic):/.test(l));
+}
+
+/**
+ * Whether a sandbox test can run here: Debian's postfix installed (else a loud skip, a failure
+ * under CI=true, as for every peer) and root (the same). `what` names the tests in the message.
+ */
+export function sandboxRunnable(what: string): boolean {
+  const havePostfix = peerAvailable(
+    "postfix",
+    ["/usr/sbin/postconf", "-d", "mail_version"],
+    "apt-get install postfix",
+  );
+  const runnable = havePostfix && sandboxPossible();
+  if (havePostfix && !runnable) {
+    if (IN_CI) throw new Error("the Postfix sandbox needs root; CI=true requires it");
+    process.stderr.write(`\n*** SKIPPING ${what}: needs root ***\n\n`);
+  }
+  return runnable;
+}
+
+/** Probes until `ok` (every 100 ms, at most `ms`); returns the last value. */
+export async function waitFor<T>(probe: () => T | Promise<T>, ok: (v: T) => boolean, ms = 10000): Promise<T> {
+  let v = await probe();
+  for (let t = 0; t < ms && !ok(v); t += 100) {
+    await new Promise((r) => setTimeout(r, 100));
+    v = await probe();
+  }
+  return v;
+}
+
+/** The delivered message (latin1) that contains `marker`, if one is in the sandbox's inbox. */
+export function delivered(sb: Sandbox, marker: string): string | undefined {
+  if (!existsSync(sb.inbox)) return undefined;
+  return readdirSync(sb.inbox)
+    .map((f) => readFileSync(join(sb.inbox, f), "latin1"))
+    .find((m) => m.includes(marker));
 }

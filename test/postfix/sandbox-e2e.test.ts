@@ -6,32 +6,23 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { spawnSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { createConnection } from "node:net";
 import { join } from "node:path";
 import { runCli } from "../helpers/cli.js";
-import { peerAvailable } from "../helpers/peers.js";
 import {
   createSandbox,
   destroySandbox,
   logProblems,
-  sandboxPossible,
+  delivered,
+  sandboxRunnable,
   startSandbox,
+  waitFor,
   type Sandbox,
 } from "../helpers/postfix-sandbox.js";
 import { sendSmtp, startSmtpSink, type SmtpSink } from "../helpers/smtp-sink.js";
-import { IN_CI } from "../helpers/shared.js";
 
-const havePostfix = peerAvailable(
-  "postfix",
-  ["/usr/sbin/postconf", "-d", "mail_version"],
-  "apt-get install postfix",
-);
-const runnable = havePostfix && sandboxPossible();
-if (havePostfix && !runnable) {
-  if (IN_CI) throw new Error("the Postfix sandbox needs root; CI=true requires it");
-  process.stderr.write("\n*** SKIPPING Postfix sandbox e2e: needs root ***\n\n");
-}
+const runnable = sandboxRunnable("Postfix sandbox e2e");
 
 const base = Number(process.env.PORT_BASE) || 20000 + Math.floor(Math.random() * 3000) * 10;
 const port = {
@@ -57,22 +48,6 @@ function banner(p: number): Promise<string> {
     });
     s.once("error", (e) => resolve(`error: ${e.message}`));
   });
-}
-
-async function waitFor<T>(probe: () => T | Promise<T>, ok: (v: T) => boolean, ms = 8000): Promise<T> {
-  let v = await probe();
-  for (let t = 0; t < ms && !ok(v); t += 100) {
-    await sleep(100);
-    v = await probe();
-  }
-  return v;
-}
-
-function delivered(sb: Sandbox, marker: string): string | undefined {
-  if (!existsSync(sb.inbox)) return undefined;
-  return readdirSync(sb.inbox)
-    .map((f) => readFileSync(join(sb.inbox, f), "latin1"))
-    .find((m) => m.includes(marker));
 }
 
 const message = (subject: string) =>
