@@ -1,7 +1,8 @@
 import { Command } from "commander";
 import { createRelaxedKernel } from "../dkim/relaxed-kernel.js";
 import { signHandler } from "../filter/sign-handler.js";
-import { startFilterServer, type FilterServer } from "../filter/smtp-server.js";
+import { eventText, startFilterServer, type FilterEvent, type FilterServer } from "../filter/smtp-server.js";
+import { replyText } from "../filter/smtp-io.js";
 import { verifyHandler } from "../filter/verify-handler.js";
 import type { HostPort } from "../filter/next-hop.js";
 import type { CommandContext } from "./deps.js";
@@ -31,6 +32,7 @@ const FLAG_RULES = {
   authservId: optional(pattern(TOKEN, 'must be one word such as a host name (no ; = " ( ) etc.)')),
   legacy: flag,
   spf: flagOn,
+  json: flag,
 };
 
 /** "host:port", "[v6]:port" or ":port" (127.0.0.1), checked. */
@@ -57,6 +59,7 @@ export function makeCommand(ctx: CommandContext): Command {
     .option("--hostname <name>", "name in the greeting and EHLO (default: this host's name)")
     .option("--max-size <octets>", "largest message accepted (default 52428800)")
     .option("--session-timeout <seconds>", "idle time before a connection is dropped (default 300)")
+    .option("--json", "log one JSON object per line (time, event, envelope, results, reply)")
     .option("--authserv-id <id>", "verify: authserv-id of Authentication-Results (default: --hostname)")
     .option("--legacy", "verify: accept rsa-sha1, short RSA keys and drafts (flagged in the result)")
     .option("--no-spf", "verify: do not check SPF for the client Postfix forwards (XFORWARD)");
@@ -101,7 +104,26 @@ Examples:
         throw new CliError(ExitCode.Usage, "--listen and --next are the same address (mail would loop)");
       }
       const name = flags.hostname ?? safeHostname();
-      const log = (line: string) => ctx.stderr(`spfdk filter: ${line}\n`);
+      const log = (line: string, data: Record<string, unknown>) =>
+        ctx.stderr(
+          flags.json
+            ? `${JSON.stringify({ time: ctx.now().toISOString(), ...data })}\n`
+            : `spfdk filter: ${line}\n`,
+        );
+      const logEvent = (e: FilterEvent) =>
+        log(
+          eventText(e),
+          e.kind === "problem"
+            ? { event: "problem", text: e.text }
+            : {
+                event: "message",
+                from: e.mailFrom,
+                rcpts: e.rcpts,
+                ...(e.client !== undefined ? { client: e.client } : {}),
+                ...e.details,
+                reply: replyText(e.reply),
+              },
+        );
       let handle;
       if (flags.verify) {
         handle = verifyHandler({
@@ -134,7 +156,7 @@ Examples:
           maxSize: flags.maxSize,
           timeoutMs: flags.sessionTimeout * 1000,
           handle,
-          log,
+          log: logEvent,
         });
       } catch (err) {
         const e = err as NodeJS.ErrnoException;
@@ -144,14 +166,20 @@ Examples:
         );
       }
       const at = `${server.address.host}:${server.address.port}`;
-      log(`${flags.verify ? "verifying" : "signing"} on ${at}, passing mail to ${next.host}:${next.port}`);
+      const mode = flags.verify ? "verify" : "sign";
+      log(`${flags.verify ? "verifying" : "signing"} on ${at}, passing mail to ${next.host}:${next.port}`, {
+        event: "listening",
+        mode,
+        listen: at,
+        next: `${next.host}:${next.port}`,
+      });
       await new Promise<void>((resolve) => {
         const off = ctx.onStopSignal?.((signal) => {
-          log(`${signal}: finishing the messages in progress`);
+          log(`${signal}: finishing the messages in progress`, { event: "stopping", signal });
           off?.();
           void server.close().then(resolve);
         });
       });
-      log("stopped");
+      log("stopped", { event: "stopped" });
     });
 }

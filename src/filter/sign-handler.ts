@@ -45,9 +45,15 @@ export function signHandler(o: SignHandlerOptions): (message: Buffer) => Promise
   const domain = o.domain.toLowerCase().replace(/\.$/, "");
   return async (message) => {
     const author = authorDomain(message);
-    if (author === null) return { kind: "relay", message, note: "not signed: no From: address" };
+    const unsigned = (reason: string): Decision => ({
+      kind: "relay",
+      message,
+      note: `not signed: ${reason}`,
+      details: { signed: false, reason },
+    });
+    if (author === null) return unsigned("no From: address");
     if (author !== domain && !author.endsWith(`.${domain}`)) {
-      return { kind: "relay", message, note: `not signed: From: domain ${author} is not ${domain}` };
+      return unsigned(`From: domain ${author} is not ${domain}`);
     }
     const t = Math.floor(o.now().getTime() / 1000);
     const requests = o.requests.map((r) => ({
@@ -57,15 +63,15 @@ export function signHandler(o: SignHandlerOptions): (message: Buffer) => Promise
     }));
     const r = await signMessage([message], requests, o.domainKeys);
     if (r.kind === "problem") {
-      const why = r.problem.kind === "no-from" ? "no From: field" : describeMessageProblem(r.problem);
-      return { kind: "relay", message, note: `not signed: ${why}` };
+      return unsigned(r.problem.kind === "no-from" ? "no From: field" : describeMessageProblem(r.problem));
     }
     const head = Buffer.from(r.fields.map((f) => `${f}\r\n`).join(""), "latin1");
-    const selectors = o.requests.map((q) => q.selector).join(",");
+    const selectors = o.requests.map((q) => q.selector);
     return {
       kind: "relay",
       message: Buffer.concat([head, message]),
-      note: `signed d=${domain} s=${selectors}${o.domainKeys ? " +domainkeys" : ""}`,
+      note: `signed d=${domain} s=${selectors.join(",")}${o.domainKeys ? " +domainkeys" : ""}`,
+      details: { signed: true, domain, selectors, domainkeys: o.domainKeys !== undefined },
     };
   };
 }

@@ -22,9 +22,39 @@ export interface Envelope {
   xforward: Readonly<Record<string, string>>;
 }
 
-/** What to do with a message: relay it (possibly changed) or answer with a reply instead. */
-export type Decision =
-  { kind: "relay"; message: Buffer; note: string } | { kind: "reply"; reply: Reply; note: string };
+/**
+ * What to do with a message: relay it (possibly changed) or answer with a reply instead. `note` is
+ * the log's words for what was done; `details` the same as data (for `--json` logs).
+ */
+export type Decision = ({ kind: "relay"; message: Buffer } | { kind: "reply"; reply: Reply }) & {
+  note: string;
+  details?: Record<string, unknown>;
+};
+
+/** What the filter logs: one event per message, and problems outside a message. */
+export type FilterEvent =
+  | {
+      kind: "message";
+      mailFrom: string;
+      rcpts: number;
+      /** The client Postfix forwarded (XFORWARD ADDR), when it did. */
+      client?: string;
+      note: string;
+      details?: Record<string, unknown>;
+      /** The reply Postfix got for the message. */
+      reply: Reply;
+    }
+  | { kind: "problem"; text: string };
+
+/** The one-line text of an event (the default log format). */
+export function eventText(e: FilterEvent): string {
+  if (e.kind === "problem") return e.text;
+  const client = e.client ? ` client=${e.client}` : "";
+  return `from=<${e.mailFrom}> rcpts=${e.rcpts}${client} ${e.note} -> ${replyText(e.reply)}`.replace(
+    /[\r\n]+/g,
+    " ",
+  );
+}
 
 /** Options of {@link startFilterServer}. */
 export interface FilterServerOptions {
@@ -38,8 +68,8 @@ export interface FilterServerOptions {
   timeoutMs: number;
   /** Decides about one message (never throws; a throw becomes a 451). */
   handle: (message: Buffer, envelope: Envelope) => Promise<Decision>;
-  /** One line per message and per connection problem. */
-  log: (line: string) => void;
+  /** One event per message and per problem (see eventText). */
+  log: (event: FilterEvent) => void;
 }
 
 /** A listening filter. */
@@ -65,7 +95,7 @@ export function startFilterServer(o: FilterServerOptions): Promise<FilterServer>
     sessions.add(sock);
     sock.on("close", () => sessions.delete(sock));
     runSession(sock, o).catch((err: unknown) => {
-      o.log(`session error: ${(err as Error).message}`);
+      o.log({ kind: "problem", text: `session error: ${(err as Error).message}` });
       sock.destroy();
     });
   });
@@ -73,7 +103,7 @@ export function startFilterServer(o: FilterServerOptions): Promise<FilterServer>
     server.once("error", reject);
     server.listen(o.listen.port, o.listen.host, () => {
       server.off("error", reject);
-      server.on("error", (err) => o.log(`listener error: ${err.message}`));
+      server.on("error", (err) => o.log({ kind: "problem", text: `listener error: ${err.message}` }));
       const a = server.address();
       const port = typeof a === "object" && a !== null ? a.port : o.listen.port;
       resolve({
@@ -190,7 +220,10 @@ async function runSession(sock: Socket, o: FilterServerOptions): Promise<void> {
           if (hop === null) {
             const c = await connectNextHop(o.next, o.hostname, o.timeoutMs);
             if ("refused" in c) {
-              o.log(`next hop ${o.next.host}:${o.next.port}: ${replyText(c.refused)}`);
+              o.log({
+                kind: "problem",
+                text: `next hop ${o.next.host}:${o.next.port}: ${replyText(c.refused)}`,
+              });
               say(c.refused);
               break;
             }
@@ -203,7 +236,8 @@ async function runSession(sock: Socket, o: FilterServerOptions): Promise<void> {
             const pass = [...xforwardRaw].filter(([k]) => offered.has(k)).map(([k, v]) => `${k}=${v}`);
             if (pass.length > 0) {
               const x = await hop.command(`XFORWARD ${pass.join(" ")}`);
-              if (x.code !== 250) o.log(`next hop refused XFORWARD: ${replyText(x)}`);
+              if (x.code !== 250)
+                o.log({ kind: "problem", text: `next hop refused XFORWARD: ${replyText(x)}` });
             }
           }
           xforwardFresh = false;
@@ -250,6 +284,7 @@ async function runSession(sock: Socket, o: FilterServerOptions): Promise<void> {
           };
           let final: Reply;
           let note: string;
+          let details: Record<string, unknown> | undefined;
           if (d.kind === "too-big") {
             final = reply(552, `5.3.4 Error: message of ${d.size} octets is over the filter's limit`);
             note = "too big";
@@ -266,18 +301,21 @@ async function runSession(sock: Socket, o: FilterServerOptions): Promise<void> {
               };
             }
             note = decision.note;
+            details = decision.details;
             if (decision.kind === "reply") {
               final = decision.reply;
               await hop.command("RSET");
             } else final = await hop.data(dotStuff(decision.message));
           }
-          const client = envelope.xforward.ADDR ? ` client=${envelope.xforward.ADDR}` : "";
-          o.log(
-            `from=<${mailFrom}> rcpts=${rcptTo.length}${client} ${note} -> ${replyText(final)}`.replace(
-              /[\r\n]+/g,
-              " ",
-            ),
-          );
+          o.log({
+            kind: "message",
+            mailFrom,
+            rcpts: rcptTo.length,
+            ...(envelope.xforward.ADDR ? { client: envelope.xforward.ADDR } : {}),
+            note,
+            ...(details ? { details } : {}),
+            reply: final,
+          });
           say(final);
           resetTx();
           break;

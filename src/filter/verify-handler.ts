@@ -79,6 +79,7 @@ export function verifyHandler(
   return async (message, env) => {
     const spfItems: string[] = [];
     const notes: string[] = [];
+    const spf: { identity: string; domain: string; result: string }[] = [];
     const ip = o.spf ? xforwardIp(env.xforward.ADDR) : null;
     if (ip !== null) {
       // XFORWARD HELO is the real client's; our client's (Postfix's) EHLO name is not.
@@ -94,6 +95,7 @@ export function verifyHandler(
       for (const id of ids) {
         spfItems.push(authResultsResinfo(id));
         notes.push(`spf=${id.outcome.result}`);
+        spf.push({ identity: id.identity, domain: id.domain, result: id.outcome.result });
       }
     }
     const r = await verifyMessage([message], {
@@ -104,7 +106,13 @@ export function verifyHandler(
       relaxedKernel: o.relaxedKernel,
     });
     if (r.kind === "problem") {
-      return { kind: "relay", message, note: `not verified (${describeMessageProblem(r.problem)})` };
+      const why = describeMessageProblem(r.problem);
+      return {
+        kind: "relay",
+        message,
+        note: `not verified (${why})`,
+        details: { verified: false, reason: why },
+      };
     }
     for (const d of r.dkim) notes.push(`dkim=${d.result} d=${d.domain}`);
     for (const d of r.domainKeys) notes.push(`domainkeys=${d.result} d=${d.domain}`);
@@ -112,10 +120,22 @@ export function verifyHandler(
     const ar = authenticationResults(o.authservId, r.dkim, r.domainKeys, spfItems);
     const own = removeOwnAuthResults(message, o.authservId);
     if (own.removed > 0) notes.push(`removed ${own.removed} forged Authentication-Results`);
+    const brief = (o: { result: string; domain: string; reason: string }) => ({
+      result: o.result,
+      domain: o.domain,
+      reason: o.reason,
+    });
     return {
       kind: "relay",
       message: Buffer.concat([Buffer.from(`${ar}\r\n`, "latin1"), own.message]),
       note: notes.join(" "),
+      details: {
+        verified: true,
+        spf,
+        dkim: r.dkim.map((d) => ({ ...brief(d), selector: d.selector })),
+        domainkeys: r.domainKeys.map(brief),
+        removedForged: own.removed,
+      },
     };
   };
 }

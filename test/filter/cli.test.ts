@@ -30,10 +30,14 @@ async function runFilter(args: string[], work: (port: number) => Promise<void>) 
       return () => undefined;
     },
   });
-  for (let i = 0; i < 200 && !/ on 127\.0\.0\.1:(\d+)/.test(log); i++)
-    await new Promise((r) => setTimeout(r, 20));
-  const port = Number(/ on 127\.0\.0\.1:(\d+)/.exec(log)?.[1]);
-  if (!port) return { ...(await run), log };
+  // The port from "verifying on 127.0.0.1:PORT" (or "listen":"127.0.0.1:PORT" with --json).
+  const where = /(?: on |"listen":")127\.0\.0\.1:(\d+)/;
+  for (let i = 0; i < 200 && !where.test(log); i++) await new Promise((r) => setTimeout(r, 20));
+  const port = Number(where.exec(log)?.[1]);
+  if (!port) {
+    (stop as ((signal: string) => void) | null)?.("SIGTERM");
+    return { ...(await run), log };
+  }
   await work(port);
   (stop as ((signal: string) => void) | null)?.("SIGTERM");
   const r = await run;
@@ -88,6 +92,34 @@ describe("spfdk filter", () => {
     expect(sink.messages.at(-1)!.data).toMatch(
       /^X-Spfdk-Sink: passed\r\nAuthentication-Results: mx\.test;\r\n\tdkim=none\r\nFrom:/,
     );
+  });
+
+  it("--json logs one JSON object per line, with the results as data", async () => {
+    const r = await runFilter(
+      ["--verify", "--json", "--zone", join(REPO_ROOT, "examples", "example.com.zone")],
+      async (port) => {
+        await sendSmtp(port, "a@example.com", ["b@example.net"], "From: a@example.com\r\n\r\nhi\r\n");
+      },
+    );
+    expect(r.code).toBe(0);
+    const events = r.log
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(events.map((e) => e.event)).toEqual(["listening", "message", "stopping", "stopped"]);
+    expect(events[0]).toMatchObject({ mode: "verify", next: `127.0.0.1:${sink.port}` });
+    expect(events[1]).toMatchObject({
+      from: "a@example.com",
+      rcpts: 1,
+      verified: true,
+      spf: [],
+      dkim: [],
+      removedForged: 0,
+      reply: "250 2.0.0 Ok: kept by the sink",
+    });
+    expect(
+      events.every((e) => typeof e.time === "string" && !Number.isNaN(Date.parse(e.time as string))),
+    ).toBe(true);
   });
 
   it.each([

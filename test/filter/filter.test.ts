@@ -14,6 +14,7 @@ import { connectNextHop, type NextHop } from "../../src/filter/next-hop.js";
 import { signHandler } from "../../src/filter/sign-handler.js";
 import { dotStuff, dotUnstuff, type Reply } from "../../src/filter/smtp-io.js";
 import {
+  eventText,
   startFilterServer,
   type FilterServer,
   type FilterServerOptions,
@@ -58,7 +59,7 @@ async function filter(
     hostname: "mx.test",
     maxSize: 1 << 20,
     timeoutMs: 10000,
-    log: (l) => logs.push(l),
+    log: (e) => logs.push(eventText(e)),
     ...o,
   });
   servers.push(s);
