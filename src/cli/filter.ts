@@ -1,5 +1,7 @@
 import { Command } from "commander";
 import { createRelaxedKernel } from "../dkim/relaxed-kernel.js";
+import { cachingResolver } from "../dns/caching-resolver.js";
+import { BoundedMap } from "../filter/bounded-map.js";
 import { signHandler } from "../filter/sign-handler.js";
 import { eventText, startFilterServer, type FilterEvent, type FilterServer } from "../filter/smtp-server.js";
 import { replyText } from "../filter/smtp-io.js";
@@ -127,12 +129,17 @@ Examples:
       let handle;
       if (flags.verify) {
         handle = verifyHandler({
-          resolver: await resolverFromOptions(ctx, raw),
+          // Answers kept for their TTL (the key records of busy senders are asked once, not per
+          // message), and bounded caches: the process runs for months.
+          resolver: cachingResolver(await resolverFromOptions(ctx, raw), {
+            now: () => ctx.now().getTime(),
+            maxEntries: 50_000,
+          }),
           authservId: flags.authservId ?? name,
           legacy: flags.legacy,
           spf: flags.spf,
           now: ctx.now,
-          keyCache: new Map(),
+          keyCache: new BoundedMap(10_000),
           relaxedKernel: createRelaxedKernel(),
         });
       } else {

@@ -14,6 +14,11 @@ export interface CachingResolverOptions {
   maxTtlSec?: number;
   /** Lifetime of `nxdomain` / `nodata` answers (default 60 s; RFC 2308 §5 allows negative caching). */
   negativeTtlSec?: number;
+  /**
+   * Most answers kept per record type (default: no limit, for a run that ends). A long-running
+   * process (`spfdk filter`) sets one: the oldest entries go first when it is reached.
+   */
+  maxEntries?: number;
 }
 
 /** Default lifetime of an `ok` answer without a TTL, in seconds. */
@@ -89,7 +94,14 @@ export function cachingResolver(inner: Resolver, opts: CachingResolverOptions): 
       (answer) => {
         inFlight.delete(flightKey);
         const life = lifetimeSec(answer);
-        if (life > 0) caches.get(type)!.set(key, { answer, expires: opts.now() + life * 1000 });
+        if (life > 0) {
+          const cache = caches.get(type)!;
+          cache.delete(key); // a renewed entry moves to the end (the newest)
+          cache.set(key, { answer, expires: opts.now() + life * 1000 });
+          if (opts.maxEntries !== undefined && cache.size > opts.maxEntries) {
+            cache.delete(cache.keys().next().value!); // the oldest (Map keeps insertion order)
+          }
+        }
         return answer;
       },
       (err: unknown) => {

@@ -60,6 +60,21 @@ describe("cachingResolver", () => {
     expect(inner.calls).toEqual(["TXT example.com"]);
   });
 
+  it("keeps at most maxEntries answers per type, dropping the oldest first", async () => {
+    const inner = counted();
+    const c = cachingResolver(inner.resolver, { ...clock(), maxEntries: 2 });
+    await c.a("example.com");
+    await c.a("nottl.example.com");
+    await c.a("long.example.com"); // the third: example.com goes
+    await c.txt("example.com"); // another type has its own room
+    expect(c.peek("A", "example.com")).toBeUndefined();
+    expect(c.peek("A", "nottl.example.com")).toBeDefined();
+    expect(c.peek("A", "long.example.com")).toBeDefined();
+    await c.a("example.com"); // asked again, and now nottl.example.com is the oldest
+    expect(c.peek("A", "nottl.example.com")).toBeUndefined();
+    expect(inner.calls.filter((q) => q === "A example.com")).toHaveLength(2);
+  });
+
   it("keeps types and names apart", async () => {
     const inner = counted();
     const c = cachingResolver(inner.resolver, clock());
