@@ -28,6 +28,13 @@ export function renderPlanText(plan: Plan, notes: readonly string[], configDir: 
   for (const n of notes) out.push(s.dim(`Note: ${n}`));
   if (notes.length > 0) out.push("");
   out.push(s.heading("Then run:"), ...plan.commands.map((c) => `  ${c}`));
+  if (plan.filters.length > 0) {
+    out.push(
+      "",
+      s.heading("And start the filters (one long-running process each; docs/filter.md):"),
+      ...plan.filters.map((c) => `  ${c}`),
+    );
+  }
   out.push(
     "",
     s.dim(`Or let spfdk edit the files: spfdk postfix-config ... --postfix-dir ${configDir} --apply`),
@@ -61,6 +68,7 @@ export function planJson(plan: Plan, notes: readonly string[]) {
     },
     snippets: plan.snippets,
     commands: plan.commands,
+    filters: plan.filters,
   };
 }
 

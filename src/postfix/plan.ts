@@ -73,6 +73,8 @@ export interface Plan {
   transport: TransportSpec | null;
   /** Follow-up commands, in order. */
   commands: string[];
+  /** The `spfdk filter` commands that serve the filter ports of the rendered parts (docs/filter.md). */
+  filters: string[];
 }
 
 /** Host as used in `host:port` (IPv6 in brackets). */
@@ -205,5 +207,17 @@ export function buildPlan(o: PostfixOptions, parts: readonly Part[], t: Template
     `postfix${c} check`,
     `postfix${c} reload`,
   ];
-  return { parts: [...parts], snippets, services, params, transport, commands };
+  const filters: string[] = [];
+  const at = (port: number) => hostPort(o.filterHost, port);
+  if (parts.includes("inbound")) {
+    filters.push(`spfdk filter --verify --listen ${at(o.inFilterPort)} --next ${at(o.inReturnPort)}`);
+  }
+  if (parts.includes("outbound") || parts.includes("pickup")) {
+    const domain = o.domain[0] ?? "<your domain>";
+    filters.push(
+      `spfdk filter --sign --listen ${at(o.outFilterPort)} --next ${at(o.outReturnPort)} ` +
+        `--domain ${domain} --selector <selector> --key <private key file>`,
+    );
+  }
+  return { parts: [...parts], snippets, services, params, transport, commands, filters };
 }

@@ -167,3 +167,31 @@ describe("spfdk postfix-config: print mode", () => {
     );
   });
 });
+
+describe("spfdk postfix-config: the filter commands", () => {
+  it("prints the spfdk filter commands for the rendered parts and ports, and they parse", async () => {
+    const r = await runCli([
+      ...base,
+      "--filter-host",
+      "::1",
+      "--in-filter-port",
+      "12025",
+      "--domain",
+      "example.org",
+    ]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("spfdk filter --verify --listen [::1]:12025 --next [::1]:10026\n");
+    expect(r.stdout).toContain(
+      "spfdk filter --sign --listen [::1]:10027 --next [::1]:10028 --domain example.org --selector <selector> --key <private key file>\n",
+    );
+    const json = await runCli([...base, "--inbound", "--json"]);
+    expect(JSON.parse(json.stdout).filters).toEqual([
+      "spfdk filter --verify --listen 127.0.0.1:10025 --next 127.0.0.1:10026",
+    ]);
+    // The printed addresses are what `spfdk filter` accepts (a bad one would be refused before anything else).
+    const { parseHostPort } = await import("../../src/cli/filter.js");
+    expect(parseHostPort("--listen", "[::1]:12025")).toEqual({ host: "::1", port: 12025 });
+    const none = await runCli([...base, "--debug", "--debug-peer", "192.0.2.1", "--json"]);
+    expect(JSON.parse(none.stdout).filters).toEqual([]);
+  });
+});
