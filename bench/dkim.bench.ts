@@ -109,7 +109,13 @@ async function messagesPerSecond(): Promise<void> {
     5,
     () =>
       perSecond(N, async (i) => {
-        const r = await verifyMessage([signed[i]!], { resolver, legacy: false, now, keyCache, relaxedKernel });
+        const r = await verifyMessage([signed[i]!], {
+          resolver,
+          legacy: false,
+          now,
+          keyCache,
+          relaxedKernel,
+        });
         if (r.kind !== "ok" || r.dkim[0]?.result !== "pass") throw new Error("verify failed");
       }),
     () => perSecond(N, () => cryptoVerify("sha256", data, pub, sig)),

@@ -50,6 +50,7 @@ export async function connectNextHop(
     };
   }
   sock.on("error", () => undefined);
+  sock.setNoDelay(true);
   const reader = new SmtpReader(sock, 65536);
   const send = async (line: string): Promise<Reply> => {
     if (sock.destroyed) return LOST("connection lost");

@@ -132,6 +132,7 @@ const busy = new WeakSet<Socket>();
 
 async function runSession(sock: Socket, o: FilterServerOptions): Promise<void> {
   sock.setTimeout(o.timeoutMs);
+  sock.setNoDelay(true); // replies are small and each is awaited: no Nagle delay
   const r = new SmtpReader(sock);
   const say = (rep: Reply) => {
     if (!sock.destroyed && sock.writable) sock.write(formatReply(rep));
