@@ -1,7 +1,9 @@
+import { dirname, resolve } from "node:path";
 import { Command } from "commander";
 import { createRelaxedKernel } from "../dkim/relaxed-kernel.js";
 import { cachingResolver } from "../dns/caching-resolver.js";
 import { BoundedMap } from "../filter/bounded-map.js";
+import { parseKeyTable } from "../filter/key-table.js";
 import { signHandler } from "../filter/sign-handler.js";
 import { eventText, startFilterServer, type FilterEvent, type FilterServer } from "../filter/smtp-server.js";
 import { replyText } from "../filter/smtp-io.js";
@@ -10,6 +12,7 @@ import type { HostPort } from "../filter/next-hop.js";
 import type { CommandContext } from "./deps.js";
 import { safeHostname } from "./host-name.js";
 import { CliError, ExitCode } from "./exit-codes.js";
+import { readFileOrFail } from "./files.js";
 import { flag, flagOn, integer, optional, optionalString, parseFlagRules, pattern } from "./flag-rules.js";
 import { addResolverOptions, resolverFromOptions } from "./resolver-options.js";
 import {
@@ -66,6 +69,10 @@ export function makeCommand(ctx: CommandContext): Command {
     .option("--legacy", "verify: accept rsa-sha1, short RSA keys and drafts (flagged in the result)")
     .option("--no-spf", "verify: do not check SPF for the client Postfix forwards (XFORWARD)");
   addSigningOptions(cmd, { required: false, label: "sign: " });
+  cmd.option(
+    "--key-table <file>",
+    'sign: several signing domains, one key per line: "domain selector key-file" (instead of --domain/--selector/--key)',
+  );
   addResolverOptions(cmd);
   return cmd
     .addHelpText(
@@ -78,13 +85,14 @@ that cannot be opened.
 Examples:
   spfdk filter --verify --authserv-id mx.example.com
   spfdk filter --sign --domain example.com --selector mail --key /etc/spfdk/mail.private
-  spfdk filter --sign --domain example.com --selector rsa --key rsa.pem --selector ed --key ed.pem`,
+  spfdk filter --sign --domain example.com --selector rsa --key rsa.pem --selector ed --key ed.pem
+  spfdk filter --sign --key-table /etc/spfdk/key-table`,
     )
     .action(async (raw: Record<string, unknown>, c: Command) => {
       const flags = parseFlagRules(FLAG_RULES, raw);
       if (flags.verify === flags.sign)
         throw new CliError(ExitCode.Usage, "give exactly one of --verify and --sign");
-      const signOnly = ["domain", "selector", "key", "algo", "headers", "expire", "domainkeys"];
+      const signOnly = ["domain", "selector", "key", "keyTable", "algo", "headers", "expire", "domainkeys"];
       const verifyOnly = ["authservId", "legacy", "dns", "zone", "timeout", "tries"];
       const misplaced = (flags.verify ? signOnly : verifyOnly).find((k) => raw[k] !== undefined);
       if (misplaced !== undefined || (flags.sign && c.getOptionValueSource("spf") === "cli")) {
@@ -143,16 +151,7 @@ Examples:
           relaxedKernel: createRelaxedKernel(),
         });
       } else {
-        const s = parseFlagRules(SIGNING_RULES, raw);
-        const now = Math.floor(ctx.now().getTime() / 1000);
-        const requests = await buildRequests(ctx, s, now);
-        handle = signHandler({
-          domain: s.domain,
-          requests,
-          ...(s.domainkeys ? { domainKeys: domainKeysRequest(s, requests) } : {}),
-          ...(s.expire !== undefined ? { expireSeconds: durationSeconds(s.expire, now) } : {}),
-          now: ctx.now,
-        });
+        handle = signHandler(await signingSetup(ctx, raw));
       }
       let server: FilterServer;
       try {
@@ -189,4 +188,51 @@ Examples:
       });
       log("stopped", { event: "stopped" });
     });
+}
+
+/**
+ * The signing domains: from --domain with its --selector/--key pairs, or from --key-table (one
+ * domain per group of lines; key files relative to the table's directory). The other signing flags
+ * (--canon, --headers, --algo, --expire, --domainkeys ...) apply to every domain.
+ */
+async function signingSetup(
+  ctx: CommandContext,
+  raw: Record<string, unknown>,
+): Promise<Parameters<typeof signHandler>[0]> {
+  const now = Math.floor(ctx.now().getTime() / 1000);
+  const groups: { domain: string; selector: string[]; key: string[] }[] = [];
+  if (raw.keyTable !== undefined) {
+    const given = ["domain", "selector", "key"].find((k) => raw[k] !== undefined);
+    if (given) throw new CliError(ExitCode.Usage, `--${given} and --key-table exclude each other`);
+    const path = resolve(ctx.cwd, String(raw.keyTable));
+    const parsed = parseKeyTable((await readFileOrFail(path, "key table")).toString("utf8"));
+    if ("problem" in parsed) throw new CliError(ExitCode.Usage, `${path}:${parsed.line}: ${parsed.problem}`);
+    for (const e of parsed.entries) {
+      const key = resolve(dirname(path), e.keyFile);
+      const g = groups.find((x) => x.domain.toLowerCase() === e.domain.toLowerCase());
+      if (g) {
+        g.selector.push(e.selector);
+        g.key.push(key);
+      } else groups.push({ domain: e.domain, selector: [e.selector], key: [key] });
+    }
+  } else {
+    groups.push({
+      domain: raw.domain as string,
+      selector: raw.selector as string[],
+      key: raw.key as string[],
+    });
+  }
+  let expireSeconds: number | undefined;
+  const domains = [];
+  for (const g of groups) {
+    const s = parseFlagRules(SIGNING_RULES, { ...raw, ...g });
+    const requests = await buildRequests(ctx, s, now);
+    if (s.expire !== undefined) expireSeconds = durationSeconds(s.expire, now);
+    domains.push({
+      domain: s.domain,
+      requests,
+      ...(s.domainkeys ? { domainKeys: domainKeysRequest(s, requests) } : {}),
+    });
+  }
+  return { domains, ...(expireSeconds !== undefined ? { expireSeconds } : {}), now: ctx.now };
 }

@@ -100,7 +100,7 @@ function lastKept(): Buffer {
 describe("spfdk filter --sign", () => {
   it("signs mail from the signing domain; the next hop's reply comes back word for word", async () => {
     const s = await filter({
-      handle: signHandler({ domain: "example.com", requests: [rsaRequest()], now: () => NOW }),
+      handle: signHandler({ domains: [{ domain: "example.com", requests: [rsaRequest()] }], now: () => NOW }),
     });
     const replies = await send(s, MESSAGE);
     expect(replies.at(-1)).toEqual({ code: 250, lines: ["2.0.0 Ok: kept by the sink"] });
@@ -116,7 +116,7 @@ describe("spfdk filter --sign", () => {
 
   it("passes mail from other domains unsigned and says why", async () => {
     const s = await filter({
-      handle: signHandler({ domain: "example.org", requests: [rsaRequest()], now: () => NOW }),
+      handle: signHandler({ domains: [{ domain: "example.org", requests: [rsaRequest()] }], now: () => NOW }),
     });
     await send(s, MESSAGE);
     expect(lastKept().toString("latin1")).toBe(MESSAGE);
