@@ -216,6 +216,9 @@ async function signingSetup(
       } else groups.push({ domain: e.domain, selector: [e.selector], key: [key] });
     }
   } else {
+    if (raw.domain === undefined) {
+      throw new CliError(ExitCode.Usage, "--sign needs --domain with --selector/--key pairs, or --key-table");
+    }
     groups.push({
       domain: raw.domain as string,
       selector: raw.selector as string[],

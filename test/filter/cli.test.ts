@@ -137,6 +137,7 @@ describe("spfdk filter", () => {
       /nonexistent/,
     ],
     [["--verify", "--max-size", "12x"], /--max-size/],
+    [["--sign"], /--sign needs --domain with --selector\/--key pairs, or --key-table/],
   ])("%j is bad usage (exit 2, one line)", async (args, message) => {
     const r = await runCli(["filter", ...args]);
     expect(r.code).toBe(2);
