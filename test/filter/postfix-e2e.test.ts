@@ -38,7 +38,7 @@ if (!haveDkimpy) {
   );
 }
 
-const base = Number(process.env.PORT_BASE_FILTER) || 23000 + Math.floor(Math.random() * 2000) * 10;
+const base = Number(process.env.PORT_BASE_FILTER) || 50000 + Math.floor(Math.random() * 1000) * 10; // apart from sandbox-e2e.test.ts (20000-49999)
 const port = {
   inFilter: base,
   inReturn: base + 1,
