@@ -91,10 +91,11 @@ export function xtextDecode(s: string): string {
 /** Starts listening; resolves once the port is bound (rejects when it cannot be). */
 export function startFilterServer(o: FilterServerOptions): Promise<FilterServer> {
   const sessions = new Set<Socket>();
+  const state: Sessions = { busy: new WeakSet(), closing: false };
   const server: Server = createServer((sock) => {
     sessions.add(sock);
     sock.on("close", () => sessions.delete(sock));
-    runSession(sock, o).catch((err: unknown) => {
+    runSession(sock, o, state).catch((err: unknown) => {
       o.log({ kind: "problem", text: `session error: ${(err as Error).message}` });
       sock.destroy();
     });
@@ -118,19 +119,27 @@ export function startFilterServer(o: FilterServerOptions): Promise<FilterServer>
               clearTimeout(timer);
               done();
             });
-            // Idle sessions (between transactions) can go at once: Postfix reconnects.
-            for (const s of sessions)
-              if (!busy.has(s)) s.end(formatReply(reply(421, "4.3.2 spfdk filter shutting down")));
+            // Idle sessions (between transactions) can go at once: Postfix reconnects. Busy ones
+            // end after their message (runSession checks `closing`).
+            state.closing = true;
+            for (const s of sessions) if (!state.busy.has(s)) s.end(formatReply(SHUTTING_DOWN));
           }),
       });
     });
   });
 }
 
-/** Sockets inside a transaction (MAIL to the end of DATA): a shutdown lets them finish. */
-const busy = new WeakSet<Socket>();
+/** A server's sessions: which are inside a transaction, and whether it is shutting down. */
+interface Sessions {
+  /** Sockets inside a transaction (MAIL to the end of DATA): a shutdown lets them finish. */
+  busy: WeakSet<Socket>;
+  closing: boolean;
+}
 
-async function runSession(sock: Socket, o: FilterServerOptions): Promise<void> {
+const SHUTTING_DOWN = reply(421, "4.3.2 spfdk filter shutting down");
+
+async function runSession(sock: Socket, o: FilterServerOptions, state: Sessions): Promise<void> {
+  const busy = state.busy;
   sock.setTimeout(o.timeoutMs);
   sock.setNoDelay(true); // replies are small and each is awaited: no Nagle delay
   const r = new SmtpReader(sock);
@@ -319,6 +328,10 @@ async function runSession(sock: Socket, o: FilterServerOptions): Promise<void> {
           });
           say(final);
           resetTx();
+          if (state.closing) {
+            say(SHUTTING_DOWN);
+            return;
+          }
           break;
         }
         case "RSET":

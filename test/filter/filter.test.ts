@@ -231,6 +231,37 @@ describe("the SMTP side", () => {
     expect(ok.at(-1)?.code).toBe(250);
   });
 
+  it("on close, ends idle sessions with 421 and lets a message in progress finish first", async () => {
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((r) => (release = r));
+    const s = await startFilterServer({
+      listen: { host: "127.0.0.1", port: 0 },
+      next: { host: "127.0.0.1", port: sink.port },
+      hostname: "mx.test",
+      maxSize: 1 << 20,
+      timeoutMs: 10000,
+      log: () => undefined,
+      handle: async (message) => {
+        await held;
+        return { kind: "relay", message, note: "late" };
+      },
+    });
+    const idle = await client(s);
+    const busy = await client(s);
+    await busy.command("MAIL FROM:<a@x.test>");
+    await busy.command("RCPT TO:<b@y.test>");
+    const final = busy.data(dotStuff(Buffer.from("Subject: in flight\r\n\r\nx\r\n")));
+    await new Promise((r) => setTimeout(r, 50)); // the message is with the handler now
+    const closed = s.close(5000);
+    expect(await idle.command("NOOP")).toEqual({ code: 421, lines: ["4.3.2 spfdk filter shutting down"] });
+    release();
+    expect((await final).code).toBe(250); // finished, and then the session ends
+    expect(await busy.command("NOOP")).toEqual({ code: 421, lines: ["4.3.2 spfdk filter shutting down"] });
+    await closed;
+    await idle.quit();
+    await busy.quit();
+  });
+
   it("answers a handler failure with 451 and keeps the session usable", async () => {
     let n = 0;
     const s = await filter({
