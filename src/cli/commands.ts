@@ -51,6 +51,11 @@ export const SUBCOMMANDS: readonly SubcommandEntry[] = [
     load: () => import("./filter.js"),
   },
   {
+    name: "policy",
+    summary: "run the SPF policy service for Postfix's check_policy_service",
+    load: () => import("./policy.js"),
+  },
+  {
     name: "check-key",
     summary: "check a published DKIM key record (and a private key against it)",
     load: () => import("./check-key.js"),

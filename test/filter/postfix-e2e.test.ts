@@ -22,6 +22,8 @@ import {
   logProblems,
   delivered,
   sandboxRunnable,
+  settle,
+  sh,
   startSandbox,
   waitFor,
   type Sandbox,
@@ -46,6 +48,7 @@ const port = {
   outReturn: base + 3,
   smtp: base + 4,
   submission: base + 5,
+  policy: base + 6,
 };
 
 // The zone both the filter and the checks here use: the key of my.domain, SPF of the sender's domain.
@@ -56,18 +59,19 @@ const ZONE = {
 const ZONE_FILE =
   "$TTL 300\n" +
   `rsa._domainkey.my.domain. IN TXT "v=DKIM1; k=rsa; p=${pOf("rsa2048.pem")}"\n` +
-  'elsewhere.test. IN TXT "v=spf1 ip4:127.0.0.1 -all"\n';
+  'elsewhere.test. IN TXT "v=spf1 ip4:127.0.0.1 -all"\n' +
+  'spf-fail.test. IN TXT "v=spf1 -all"\n';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** A filter process; resolves once it says where it listens. */
-async function startFilter(args: string[], log: string[]): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [join(REPO_ROOT, "bin", "spfdk"), "filter", ...args], {
+/** A filter (or policy) process; resolves once it says where it listens. */
+async function startFilter(args: string[], log: string[], command = "filter"): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [join(REPO_ROOT, "bin", "spfdk"), command, ...args], {
     stdio: ["ignore", "ignore", "pipe"],
   });
   child.stderr!.on("data", (d: Buffer) => log.push(...d.toString().split("\n").filter(Boolean)));
   const ready = await waitFor(
-    () => log.some((l) => / on 127\.0\.0\.1:\d+, passing mail to/.test(l)) || child.exitCode !== null,
+    () => log.some((l) => / on 127\.0\.0\.1:\d+/.test(l)) || child.exitCode !== null,
     (v) => v,
   );
   if (!ready || child.exitCode !== null) throw new Error(`filter did not start: ${log.join(" | ")}`);
@@ -88,6 +92,8 @@ function stop(child: ChildProcess): Promise<number | null> {
   const signLog: string[] = [];
   const verifyLog: string[] = [];
   let signer: ChildProcess;
+  let policy: ChildProcess | undefined;
+  const policyLog: string[] = [];
   let verifier: ChildProcess;
 
   beforeAll(async () => {
@@ -125,6 +131,7 @@ function stop(child: ChildProcess): Promise<number | null> {
   afterAll(async () => {
     if (signer) await stop(signer);
     if (verifier) await stop(verifier);
+    if (policy) await stop(policy);
     if (sb) await destroySandbox(sb);
     if (dir) rmSync(dir, { recursive: true, force: true });
   }, 30000);
@@ -197,6 +204,59 @@ function stop(child: ChildProcess): Promise<number | null> {
         ),
       ),
     ).toBe(true);
+  });
+
+  it("spfdk policy in smtpd_recipient_restrictions: SPF fail refused at RCPT, Received-SPF on the rest", async () => {
+    policy = await startFilter(
+      [
+        ...["--listen", `127.0.0.1:${port.policy}`, "--zone", join(dir, "test.zone")],
+        ...["--skip", "192.0.2.0/24", "--receiver", "mx.my.domain"], // loopback is the client here
+      ],
+      policyLog,
+      "policy",
+    );
+    sh([
+      "/usr/sbin/postconf",
+      ...["-c", sb.etc, "-e"],
+      `smtpd_recipient_restrictions = reject_unauth_destination, check_policy_service inet:127.0.0.1:${port.policy}`,
+    ]);
+    settle(join(sb.etc, "main.cf"));
+    sh(["/usr/sbin/postfix", "-c", sb.etc, "reload"]);
+    // An smtpd started before the reload may serve one more session with the old settings.
+    let refused = "";
+    for (let n = 0; n < 8 && !/^error: .* -> 5/.test(refused); n++) {
+      await sleep(200);
+      refused = await sendSmtp(
+        port.smtp,
+        "x@spf-fail.test",
+        ["b@my.domain"],
+        `Subject: policy-fail-${n}\r\n\r\nx\r\n`,
+      );
+    }
+    expect(refused).toMatch(
+      /-> 550 5\.7\.23 <b@my\.domain>: Recipient address rejected: SPF fail: spf-fail\.test does not designate 127\.0\.0\.1 as a permitted sender$/,
+    );
+    const ok = await sendSmtp(
+      port.smtp,
+      "x@elsewhere.test",
+      ["b@my.domain"],
+      "From: x@elsewhere.test\r\nSubject: policy-pass-1\r\n\r\nhi\r\n",
+    );
+    expect(ok).toMatch(/^250/);
+    const got = await waitFor(
+      () => delivered(sb, "policy-pass-1"),
+      (m) => m !== undefined,
+    );
+    const text = got!.replace(/\r?\n/g, "\r\n");
+    expect(text).toMatch(
+      /\r\nReceived-SPF: pass \(mx\.my\.domain: domain of x@elsewhere\.test designates 127\.0\.0\.1 as permitted sender\) client-ip=127\.0\.0\.1;/,
+    );
+    // The verifying filter saw the prepended header and added its own results above it.
+    expect(text).toMatch(
+      /\r\nAuthentication-Results: mx\.my\.domain;\r\n\tspf=pass smtp\.mailfrom=x@elsewhere\.test;/,
+    );
+    expect(policyLog.some((l) => /from=<x@spf-fail\.test> .* mfrom=fail -> 550 5\.7\.23/.test(l))).toBe(true);
+    expect(await stop(policy)).toBe(0);
   });
 
   it("stops cleanly on SIGTERM and leaves no warning or fatal in the maillog", async () => {
