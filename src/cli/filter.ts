@@ -5,10 +5,11 @@ import { cachingResolver } from "../dns/caching-resolver.js";
 import { BoundedMap } from "../filter/bounded-map.js";
 import { parseKeyTable } from "../filter/key-table.js";
 import { signHandler } from "../filter/sign-handler.js";
-import { eventText, startFilterServer, type FilterEvent, type FilterServer } from "../filter/smtp-server.js";
+import { eventText, startFilterServer, type FilterEvent } from "../filter/smtp-server.js";
 import { replyText } from "../filter/smtp-io.js";
 import { verifyHandler } from "../filter/verify-handler.js";
 import type { HostPort } from "../filter/next-hop.js";
+import { daemonLog, serveUntilStopped } from "./daemon.js";
 import type { CommandContext } from "./deps.js";
 import { safeHostname } from "./host-name.js";
 import { CliError, ExitCode } from "./exit-codes.js";
@@ -114,12 +115,7 @@ Examples:
         throw new CliError(ExitCode.Usage, "--listen and --next are the same address (mail would loop)");
       }
       const name = flags.hostname ?? safeHostname();
-      const log = (line: string, data: Record<string, unknown>) =>
-        ctx.stderr(
-          flags.json
-            ? `${JSON.stringify({ time: ctx.now().toISOString(), ...data })}\n`
-            : `spfdk filter: ${line}\n`,
-        );
+      const log = daemonLog(ctx, "spfdk filter", flags.json);
       const logEvent = (e: FilterEvent) =>
         log(
           eventText(e),
@@ -153,40 +149,30 @@ Examples:
       } else {
         handle = signHandler(await signingSetup(ctx, raw));
       }
-      let server: FilterServer;
-      try {
-        server = await startFilterServer({
-          listen,
-          next,
-          hostname: name,
-          maxSize: flags.maxSize,
-          timeoutMs: flags.sessionTimeout * 1000,
-          handle,
-          log: logEvent,
-        });
-      } catch (err) {
-        const e = err as NodeJS.ErrnoException;
-        throw new CliError(
-          ExitCode.Usage,
-          `cannot listen on ${listen.host}:${listen.port}: ${e.code ?? e.message}`,
-        );
-      }
-      const at = `${server.address.host}:${server.address.port}`;
-      const mode = flags.verify ? "verify" : "sign";
-      log(`${flags.verify ? "verifying" : "signing"} on ${at}, passing mail to ${next.host}:${next.port}`, {
-        event: "listening",
-        mode,
-        listen: at,
-        next: `${next.host}:${next.port}`,
+      await serveUntilStopped(ctx, {
+        listen,
+        start: () =>
+          startFilterServer({
+            listen,
+            next,
+            hostname: name,
+            maxSize: flags.maxSize,
+            timeoutMs: flags.sessionTimeout * 1000,
+            handle,
+            log: logEvent,
+          }),
+        log,
+        listening: (at) => [
+          `${flags.verify ? "verifying" : "signing"} on ${at}, passing mail to ${next.host}:${next.port}`,
+          {
+            event: "listening",
+            mode: flags.verify ? "verify" : "sign",
+            listen: at,
+            next: `${next.host}:${next.port}`,
+          },
+        ],
+        stopping: "finishing the messages in progress",
       });
-      await new Promise<void>((resolve) => {
-        const off = ctx.onStopSignal?.((signal) => {
-          log(`${signal}: finishing the messages in progress`, { event: "stopping", signal });
-          off?.();
-          void server.close().then(resolve);
-        });
-      });
-      log("stopped", { event: "stopped" });
     });
 }
 

@@ -3,6 +3,7 @@ import { cachingResolver } from "../dns/caching-resolver.js";
 import { createPolicy, parseNetwork, type SkipNetwork } from "../filter/policy.js";
 import { startPolicyServer, type PolicyEvent } from "../filter/policy-server.js";
 import type { SpfResult } from "../spf/types.js";
+import { daemonLog, serveUntilStopped } from "./daemon.js";
 import type { CommandContext } from "./deps.js";
 import { CliError, ExitCode } from "./exit-codes.js";
 import { parseHostPort } from "./filter.js";
@@ -81,12 +82,7 @@ Examples:
         skip,
         now: ctx.now,
       });
-      const log = (line: string, data: Record<string, unknown>) =>
-        ctx.stderr(
-          flags.json
-            ? `${JSON.stringify({ time: ctx.now().toISOString(), ...data })}\n`
-            : `spfdk policy: ${line.replace(/[\r\n]+/g, " ")}\n`,
-        );
+      const log = daemonLog(ctx, "spfdk policy", flags.json);
       const logEvent = (e: PolicyEvent) => {
         if (e.kind === "problem") return log(e.text, { event: "problem", text: e.text });
         const q = e.request;
@@ -102,35 +98,22 @@ Examples:
           { event: "decision", ...who, results: e.decision.results, action: e.decision.action },
         );
       };
-      let server;
-      try {
-        server = await startPolicyServer({
-          listen,
-          decide: (q) => policy.decide(q),
-          log: logEvent,
-          timeoutMs: flags.sessionTimeout * 1000,
-        });
-      } catch (err) {
-        const e = err as NodeJS.ErrnoException;
-        throw new CliError(
-          ExitCode.Usage,
-          `cannot listen on ${listen.host}:${listen.port}: ${e.code ?? e.message}`,
-        );
-      }
-      const at = `${server.address.host}:${server.address.port}`;
-      log(`listening on ${at} (refusing: ${reject.join(", ") || "nothing"})`, {
-        event: "listening",
-        listen: at,
-        reject,
+      await serveUntilStopped(ctx, {
+        listen,
+        start: () =>
+          startPolicyServer({
+            listen,
+            decide: (q) => policy.decide(q),
+            log: logEvent,
+            timeoutMs: flags.sessionTimeout * 1000,
+          }),
+        log,
+        listening: (at) => [
+          `listening on ${at} (refusing: ${reject.join(", ") || "nothing"})`,
+          { event: "listening", listen: at, reject },
+        ],
+        stopping: "stopping",
       });
-      await new Promise<void>((resolve) => {
-        const off = ctx.onStopSignal?.((signal) => {
-          log(`${signal}: stopping`, { event: "stopping", signal });
-          off?.();
-          void server.close().then(resolve);
-        });
-      });
-      log("stopped", { event: "stopped" });
     });
 }
 

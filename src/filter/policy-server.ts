@@ -4,10 +4,11 @@
  * per connection. When a request cannot be answered (a malformed line, an internal error) the
  * protocol wants no reply: the connection is closed and Postfix applies its default action.
  */
-import { createServer, type Socket } from "node:net";
+import type { Socket } from "node:net";
 import type { HostPort } from "./next-hop.js";
 import type { PolicyDecision } from "./policy.js";
 import { SmtpReader } from "./smtp-io.js";
+import { listenTcp, type TcpService } from "./tcp-service.js";
 
 /** What the policy server logs. */
 export type PolicyEvent =
@@ -27,41 +28,16 @@ export interface PolicyServerOptions {
 const MAX_ATTRIBUTES = 200;
 
 /** Starts listening; resolves once bound (rejects when the port cannot be opened). */
-export function startPolicyServer(
-  o: PolicyServerOptions,
-): Promise<{ address: HostPort; close(graceMs?: number): Promise<void> }> {
-  const sessions = new Set<Socket>();
-  const server = createServer((sock) => {
-    sessions.add(sock);
-    sock.on("close", () => sessions.delete(sock));
-    serve(sock, o).catch((err: unknown) => {
-      o.log({ kind: "problem", text: `connection error: ${(err as Error).message}` });
-      sock.destroy();
-    });
-  });
-  return new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(o.listen.port, o.listen.host, () => {
-      server.off("error", reject);
-      server.on("error", (err) => o.log({ kind: "problem", text: `listener error: ${err.message}` }));
-      const a = server.address();
-      resolve({
-        address: { host: o.listen.host, port: typeof a === "object" && a !== null ? a.port : o.listen.port },
-        close: (graceMs = 5000) =>
-          new Promise<void>((done) => {
-            const timer = setTimeout(() => {
-              for (const s of sessions) s.destroy();
-            }, graceMs);
-            timer.unref();
-            server.close(() => {
-              clearTimeout(timer);
-              done();
-            });
-            // Between requests a connection can go at once: Postfix opens a new one.
-            for (const s of sessions) s.end();
-          }),
-      });
-    });
+export function startPolicyServer(o: PolicyServerOptions): Promise<TcpService> {
+  return listenTcp({
+    listen: o.listen,
+    serve: (sock) => serve(sock, o),
+    problem: (text) => o.log({ kind: "problem", text }),
+    // Between requests a connection can go at once: Postfix opens a new one.
+    closing: (sessions) => {
+      for (const s of sessions) s.end();
+    },
+    graceMs: 5000,
   });
 }
 

@@ -6,8 +6,9 @@
  * (verify or sign), and what it returns goes to the next hop, whose final reply is the answer to
  * Postfix's "." (accepted, deferred or rejected by the next hop, never by guesswork here).
  */
-import { createServer, type Server, type Socket } from "node:net";
+import type { Socket } from "node:net";
 import { connectNextHop, type HostPort, type NextHop } from "./next-hop.js";
+import { listenTcp, type TcpService } from "./tcp-service.js";
 import { dotStuff, formatReply, reply, replyText, SmtpReader, type Reply } from "./smtp-io.js";
 
 /** One transaction as the filter saw it. */
@@ -73,12 +74,7 @@ export interface FilterServerOptions {
 }
 
 /** A listening filter. */
-export interface FilterServer {
-  /** Where it listens (the real port when 0 was asked). */
-  address: HostPort;
-  /** Stops listening, waits up to `graceMs` for sessions to end, then drops the rest. */
-  close(graceMs?: number): Promise<void>;
-}
+export type FilterServer = TcpService;
 
 /** The XFORWARD attributes Postfix sends (XFORWARD_README). */
 const XFORWARD_ATTRS = "NAME ADDR PROTO HELO SOURCE PORT IDENT";
@@ -90,42 +86,18 @@ export function xtextDecode(s: string): string {
 
 /** Starts listening; resolves once the port is bound (rejects when it cannot be). */
 export function startFilterServer(o: FilterServerOptions): Promise<FilterServer> {
-  const sessions = new Set<Socket>();
   const state: Sessions = { busy: new WeakSet(), closing: false };
-  const server: Server = createServer((sock) => {
-    sessions.add(sock);
-    sock.on("close", () => sessions.delete(sock));
-    runSession(sock, o, state).catch((err: unknown) => {
-      o.log({ kind: "problem", text: `session error: ${(err as Error).message}` });
-      sock.destroy();
-    });
-  });
-  return new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(o.listen.port, o.listen.host, () => {
-      server.off("error", reject);
-      server.on("error", (err) => o.log({ kind: "problem", text: `listener error: ${err.message}` }));
-      const a = server.address();
-      const port = typeof a === "object" && a !== null ? a.port : o.listen.port;
-      resolve({
-        address: { host: o.listen.host, port },
-        close: (graceMs = 10000) =>
-          new Promise<void>((done) => {
-            const timer = setTimeout(() => {
-              for (const s of sessions) s.destroy();
-            }, graceMs);
-            timer.unref();
-            server.close(() => {
-              clearTimeout(timer);
-              done();
-            });
-            // Idle sessions (between transactions) can go at once: Postfix reconnects. Busy ones
-            // end after their message (runSession checks `closing`).
-            state.closing = true;
-            for (const s of sessions) if (!state.busy.has(s)) s.end(formatReply(SHUTTING_DOWN));
-          }),
-      });
-    });
+  return listenTcp({
+    listen: o.listen,
+    serve: (sock) => runSession(sock, o, state),
+    problem: (text) => o.log({ kind: "problem", text }),
+    // Idle sessions (between transactions) can go at once: Postfix reconnects. Busy ones end
+    // after their message (runSession checks `closing`).
+    closing: (sessions) => {
+      state.closing = true;
+      for (const s of sessions) if (!state.busy.has(s)) s.end(formatReply(SHUTTING_DOWN));
+    },
+    graceMs: 10000,
   });
 }
 
