@@ -79,6 +79,24 @@ export type FilterServer = TcpService;
 /** The XFORWARD attributes Postfix sends (XFORWARD_README). */
 const XFORWARD_ATTRS = "NAME ADDR PROTO HELO SOURCE PORT IDENT";
 
+/**
+ * MAIL or RCPT parameters for the next hop: as given, except that the DSN ones (RFC 3461: RET,
+ * ENVID on MAIL; NOTIFY, ORCPT on RCPT) are left out when the next hop does not offer DSN, which
+ * is then what it would have been without the filter.
+ */
+export function dsnParams(
+  params: string,
+  hop: { extensions: ReadonlyMap<string, string> },
+  names: string[],
+): string {
+  if (hop.extensions.has("DSN") || params.trim() === "") return params;
+  const kept = params
+    .trim()
+    .split(/\s+/)
+    .filter((p) => !names.includes(p.split("=")[0]!.toUpperCase()));
+  return kept.length > 0 ? ` ${kept.join(" ")}` : "";
+}
+
 /** xtext (RFC 3461 §4): "+" and two hex digits stand for one octet. */
 export function xtextDecode(s: string): string {
   return s.replace(/\+([0-9A-Fa-f]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
@@ -162,6 +180,7 @@ async function runSession(sock: Socket, o: FilterServerOptions, state: Sessions)
                   "ENHANCEDSTATUSCODES",
                   "8BITMIME",
                   "SMTPUTF8",
+                  "DSN",
                   `XFORWARD ${XFORWARD_ATTRS}`,
                 ),
           );
@@ -223,7 +242,7 @@ async function runSession(sock: Socket, o: FilterServerOptions, state: Sessions)
             }
           }
           xforwardFresh = false;
-          const rep = await hop.command(`MAIL FROM:<${m[1]}>${m[2]}`);
+          const rep = await hop.command(`MAIL FROM:<${m[1]}>${dsnParams(m[2]!, hop, ["RET", "ENVID"])}`);
           if (rep.code >= 200 && rep.code < 300) {
             mailFrom = m[1]!;
             busy.add(sock);
@@ -241,7 +260,7 @@ async function runSession(sock: Socket, o: FilterServerOptions, state: Sessions)
             say(reply(501, "5.5.4 Syntax: RCPT TO:<address>"));
             break;
           }
-          const rep = await hop.command(`RCPT TO:<${m[1]}>${m[2]}`);
+          const rep = await hop.command(`RCPT TO:<${m[1]}>${dsnParams(m[2]!, hop, ["NOTIFY", "ORCPT"])}`);
           if (rep.code >= 200 && rep.code < 300) rcptTo.push(m[1]!);
           say(rep);
           break;

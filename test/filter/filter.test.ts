@@ -217,6 +217,62 @@ describe("the SMTP side", () => {
     await new Promise((res) => picky.close(res));
   });
 
+  it("passes DSN parameters to a next hop that offers DSN, and leaves them out for one that does not", async () => {
+    const seen: string[][] = [[], []];
+    const hops: Server[] = [];
+    for (const [i, dsn] of [
+      [0, true],
+      [1, false],
+    ] as const) {
+      const hop = createServer((sock) => {
+        sock.write("220 hop ESMTP\r\n");
+        let inData = false;
+        sock.on("data", (d) => {
+          for (const l of d.toString().split("\r\n").filter(Boolean)) {
+            if (inData) {
+              if (l === ".") {
+                inData = false;
+                sock.write("250 2.0.0 Ok\r\n");
+              }
+              continue;
+            }
+            seen[i]!.push(l);
+            if (/^EHLO/i.test(l)) sock.write(`250-hop\r\n${dsn ? "250-DSN\r\n" : ""}250 PIPELINING\r\n`);
+            else if (/^DATA/i.test(l)) {
+              inData = true;
+              sock.write("354 go\r\n");
+            } else if (/^QUIT/i.test(l)) sock.end("221 bye\r\n");
+            else sock.write("250 2.0.0 Ok\r\n");
+          }
+        });
+      });
+      await new Promise<void>((res) => hop.listen(0, "127.0.0.1", () => res()));
+      hops.push(hop);
+      const s = await filter({
+        handle: passThrough,
+        next: { host: "127.0.0.1", port: (hop.address() as { port: number }).port },
+      });
+      const c = await client(s);
+      expect(c.extensions.has("DSN")).toBe(true);
+      expect((await c.command("MAIL FROM:<a@x.test> RET=HDRS ENVID=QQ314159 BODY=8BITMIME")).code).toBe(250);
+      expect((await c.command("RCPT TO:<b@y.test> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;b@y.test")).code).toBe(
+        250,
+      );
+      expect((await c.data(dotStuff(Buffer.from("Subject: dsn\r\n\r\nx\r\n")))).code).toBe(250);
+      await c.quit();
+    }
+    expect(seen[0]).toEqual(
+      expect.arrayContaining([
+        "MAIL FROM:<a@x.test> RET=HDRS ENVID=QQ314159 BODY=8BITMIME",
+        "RCPT TO:<b@y.test> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;b@y.test",
+      ]),
+    );
+    expect(seen[1]).toEqual(
+      expect.arrayContaining(["MAIL FROM:<a@x.test> BODY=8BITMIME", "RCPT TO:<b@y.test>"]),
+    );
+    for (const h of hops) await new Promise((res) => h.close(res));
+  });
+
   it("defers when the next hop is down, and refuses a message over the limit", async () => {
     const down = await filter({ handle: passThrough, next: { host: "127.0.0.1", port: 1 } });
     const c = await client(down);
