@@ -174,6 +174,80 @@ describe("the SMTP side", () => {
     note: "as is",
   });
 
+  it("answers commands out of order and unknown ones with the usual errors", async () => {
+    const s = await filter({ handle: passThrough });
+    const { createConnection } = await import("node:net");
+    const sock = createConnection(s.address);
+    let got = "";
+    sock.on("data", (d) => (got += d.toString()));
+    sock.write(
+      [
+        "MAIL FROM:<a@x.test>", // before EHLO
+        "EHLO",
+        "EHLO c.test",
+        "RCPT TO:<b@y.test>", // before MAIL
+        "DATA",
+        "MAIL FROM:a@x.test", // no angle brackets
+        "MAIL FROM:<a@x.test>",
+        "MAIL FROM:<a@x.test>", // nested
+        "XFORWARD ADDR=192.0.2.1", // inside a transaction
+        "RCPT TO:b@y.test",
+        "VRFY root",
+        "TURN",
+        "X".repeat(5000),
+        "RSET",
+        "NOOP",
+        "QUIT",
+        "",
+      ].join("\r\n"),
+    );
+    await new Promise((res) => sock.on("close", res));
+    const replies = got.split("\r\n").filter((l) => /^\d{3} /.test(l));
+    expect(replies.map((l) => l.slice(0, 9))).toEqual([
+      "220 mx.te",
+      "503 5.5.1",
+      "501 5.5.4",
+      "250 XFORW", // the last line of the EHLO reply
+      "503 5.5.1",
+      "503 5.5.1",
+      "501 5.5.4",
+      "250 2.1.0", // the next hop's reply to MAIL
+      "503 5.5.1",
+      "503 5.5.1",
+      "501 5.5.4",
+      "502 5.5.1",
+      "502 5.5.2",
+      "500 5.5.2",
+      "250 2.0.0",
+      "250 2.0.0",
+      "221 2.0.0",
+    ]);
+  });
+
+  it("passes a message it cannot read on unchanged, and says why", async () => {
+    const s = await filter({
+      handle: verifyHandler({
+        resolver,
+        authservId: "mx.test",
+        legacy: false,
+        spf: false,
+        now: () => NOW,
+        keyCache: new Map(),
+        relaxedKernel: null,
+      }),
+    });
+    const junk = "no header here\r\njust text\r\n";
+    expect((await send(s, junk)).at(-1)?.code).toBe(250);
+    expect(lastKept().toString("latin1")).toBe(junk);
+    expect(logs.at(-1)).toMatch(/not verified \(header line \d is not a "Name: value" field/);
+    const signer = await filter({
+      handle: signHandler({ domains: [{ domain: "example.com", requests: [rsaRequest()] }], now: () => NOW }),
+    });
+    await send(signer, "Subject: no from\r\n\r\nx\r\n");
+    expect(lastKept().toString("latin1")).toBe("Subject: no from\r\n\r\nx\r\n");
+    expect(logs.at(-1)).toMatch(/not signed: no From: address/);
+  });
+
   it("answers pipelined commands in order", async () => {
     const s = await filter({ handle: passThrough });
     const c = await connectNextHop(s.address, "x", 5000);
