@@ -76,6 +76,37 @@ export default tseslint.config(
     },
   },
   {
+    // The daemons (spfdk filter, spfdk policy) do network I/O but are not the CLI: they log through
+    // a callback and never touch the terminal, the file system or the process.
+    files: ["src/filter/**"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [{ group: ["**/cli/**", "../cli/*"], message: "src/filter must not import the CLI." }],
+          paths: [
+            "fs",
+            "node:fs",
+            "fs/promises",
+            "node:fs/promises",
+            "process",
+            "node:process",
+            "chalk",
+            "commander",
+          ].map((name) => ({
+            name,
+            message: "src/filter logs through its callbacks; files and the process are the CLI's.",
+          })),
+        },
+      ],
+      "no-restricted-globals": [
+        "error",
+        { name: "process", message: "src/filter never touches process." },
+        { name: "console", message: "src/filter logs through its callbacks." },
+      ],
+    },
+  },
+  {
     files: ["**/*.cjs"],
     languageOptions: { sourceType: "commonjs", globals: { module: "writable", process: "readonly" } },
     rules: { "@typescript-eslint/no-require-imports": "off" },
