@@ -2,7 +2,7 @@
  * `spfdk filter` with a real Postfix (a private sandbox instance of Debian's package): the config
  * `spfdk postfix-config` renders is applied to the running instance, the two filters run as real
  * processes (bin/spfdk), and mail goes through them into the mailbox: submitted mail arrives
- * signed (the signature verifies with spfdk, and with dkimpy when installed), incoming mail
+ * signed (the signature verifies with spfdk, dkimpy and Mail::DKIM when installed), incoming mail
  * arrives with Authentication-Results for the client Postfix forwarded (SPF) and the DKIM
  * signature it carried. The filters stop cleanly on SIGTERM, and the maillog has no warning.
  */
@@ -32,6 +32,13 @@ import { IN_CI, REPO_ROOT } from "../helpers/shared.js";
 import { sendSmtp } from "../helpers/smtp-sink.js";
 
 const runnable = sandboxRunnable("spfdk filter + Postfix e2e");
+const haveMailDkim = spawnSync("perl", ["-MMail::DKIM::Verifier", "-e", "1"]).status === 0;
+if (!haveMailDkim) {
+  if (IN_CI) throw new Error("libmail-dkim-perl is missing; CI=true requires it");
+  process.stderr.write(
+    "\n*** SKIPPING the Mail::DKIM check of filter-signed mail: apt-get install libmail-dkim-perl ***\n\n",
+  );
+}
 const haveDkimpy = spawnSync("/usr/bin/python3", ["-c", "import dkim"]).status === 0;
 if (!haveDkimpy) {
   if (IN_CI) throw new Error("python3-dkim is missing; CI=true requires it");
@@ -165,6 +172,19 @@ function stop(child: ChildProcess): Promise<number | null> {
         { input: mail, encoding: "utf8" },
       );
       expect(py.stdout.trim()).toBe("pass");
+    }
+    if (haveMailDkim) {
+      writeFileSync(join(dir, "signed.eml"), mail);
+      const pl = spawnSync(
+        "perl",
+        [
+          join(REPO_ROOT, "test", "dkim", "peers", "mail-dkim-verify.pl"),
+          join(dir, "signed.eml"),
+          JSON.stringify({ "rsa._domainkey.my.domain": ZONE["rsa._domainkey.my.domain"].TXT[0] }),
+        ],
+        { encoding: "utf8" },
+      );
+      expect(JSON.parse(pl.stdout)).toMatchObject([{ kind: "dkim", result: "pass" }]);
     }
     expect(
       signLog.some((l) =>
