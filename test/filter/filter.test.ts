@@ -364,13 +364,7 @@ describe("the SMTP side", () => {
   it("on close, ends idle sessions with 421 and lets a message in progress finish first", async () => {
     let release: () => void = () => undefined;
     const held = new Promise<void>((r) => (release = r));
-    const s = await startFilterServer({
-      listen: { host: "127.0.0.1", port: 0 },
-      next: { host: "127.0.0.1", port: sink.port },
-      hostname: "mx.test",
-      maxSize: 1 << 20,
-      timeoutMs: 10000,
-      log: () => undefined,
+    const s = await filter({
       handle: async (message) => {
         await held;
         return { kind: "relay", message, note: "late" };
