@@ -22,6 +22,8 @@ export interface NextHop {
   data(stuffed: Buffer): Promise<Reply>;
   /** QUIT and close (never throws). */
   quit(): Promise<void>;
+  /** Whether the connection is still open (a next hop may close it between transactions). */
+  alive(): boolean;
 }
 
 const LOST = (what: string) => reply(451, `4.4.2 spfdk filter: next hop ${what}`);
@@ -83,6 +85,7 @@ export async function connectNextHop(
         sock.write(stuffed);
         return (await reader.reply()) ?? LOST("closed the connection during DATA");
       },
+      alive: () => !sock.destroyed && sock.writable && !sock.readableEnded,
       async quit() {
         if (!sock.destroyed) {
           sock.write("QUIT\r\n");

@@ -218,6 +218,12 @@ async function runSession(sock: Socket, o: FilterServerOptions, state: Sessions)
             say(reply(501, "5.5.4 Syntax: MAIL FROM:<address>"));
             break;
           }
+          if (hop !== null && !hop.alive()) {
+            // The next hop closed the connection since the last transaction (its idle timeout,
+            // a restart): a new one is opened, with XFORWARD again.
+            await hop.quit();
+            hop = null;
+          }
           if (hop === null) {
             const c = await connectNextHop(o.next, o.hostname, o.timeoutMs);
             if ("refused" in c) {

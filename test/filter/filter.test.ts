@@ -347,6 +347,47 @@ describe("the SMTP side", () => {
     for (const h of hops) await new Promise((res) => h.close(res));
   });
 
+  it("opens a new next-hop connection when the next hop closed the old one between messages", async () => {
+    let connections = 0;
+    const curt = createServer((sock) => {
+      connections++;
+      sock.write("220 curt ESMTP\r\n");
+      let inData = false;
+      sock.on("data", (d) => {
+        for (const l of d.toString().split("\r\n").filter(Boolean)) {
+          if (inData) {
+            if (l === ".") sock.end("250 2.0.0 Ok, and goodbye\r\n"); // closes after each message
+            continue;
+          }
+          if (/^EHLO/i.test(l)) sock.write("250-curt\r\n250 PIPELINING\r\n");
+          else if (/^DATA/i.test(l)) {
+            inData = true;
+            sock.write("354 go\r\n");
+          } else sock.write("250 2.0.0 Ok\r\n");
+        }
+      });
+      sock.on("error", () => undefined);
+    });
+    await new Promise<void>((res) => curt.listen(0, "127.0.0.1", () => res()));
+    const s = await filter({
+      handle: passThrough,
+      next: { host: "127.0.0.1", port: (curt.address() as { port: number }).port },
+    });
+    const c = await client(s);
+    for (let i = 0; i < 2; i++) {
+      expect((await c.command("MAIL FROM:<a@x.test>")).code).toBe(250);
+      expect((await c.command("RCPT TO:<b@y.test>")).code).toBe(250);
+      expect(await c.data(dotStuff(Buffer.from(`Subject: ${i}\r\n\r\nx\r\n`)))).toEqual({
+        code: 250,
+        lines: ["2.0.0 Ok, and goodbye"],
+      });
+      await new Promise((r) => setTimeout(r, 20)); // the close reaches the filter
+    }
+    expect(connections).toBe(2);
+    await c.quit();
+    await new Promise((res) => curt.close(res));
+  });
+
   it("defers when the next hop is down, and refuses a message over the limit", async () => {
     const down = await filter({ handle: passThrough, next: { host: "127.0.0.1", port: 1 } });
     const c = await client(down);
