@@ -1,5 +1,9 @@
 import tseslint from "typescript-eslint";
 
+/** Modules for files and the process, and the CLI's own libraries: the CLI's business alone. */
+const FILES_AND_PROCESS = ["fs", "node:fs", "fs/promises", "node:fs/promises", "process", "node:process"];
+const CLI_LIBRARIES = ["chalk", "commander"];
+
 /** The core (spf, dkim, domainkeys, message, postfix) imports only core code, the Resolver type and node:crypto. */
 const coreRestrictions = {
   patterns: [
@@ -11,20 +15,14 @@ const coreRestrictions = {
     },
   ],
   paths: [
-    "fs",
-    "node:fs",
-    "fs/promises",
-    "node:fs/promises",
-    "process",
-    "node:process",
+    ...FILES_AND_PROCESS,
     "dns",
     "node:dns",
     "child_process",
     "node:child_process",
     "readline",
     "node:readline",
-    "chalk",
-    "commander",
+    ...CLI_LIBRARIES,
     "@inquirer/prompts",
     "dns2",
   ].map((name) => ({ name, message: "The core never touches the file system, terminal, process or DNS." })),
@@ -84,16 +82,7 @@ export default tseslint.config(
         "error",
         {
           patterns: [{ group: ["**/cli/**", "../cli/*"], message: "src/filter must not import the CLI." }],
-          paths: [
-            "fs",
-            "node:fs",
-            "fs/promises",
-            "node:fs/promises",
-            "process",
-            "node:process",
-            "chalk",
-            "commander",
-          ].map((name) => ({
+          paths: [...FILES_AND_PROCESS, ...CLI_LIBRARIES].map((name) => ({
             name,
             message: "src/filter logs through its callbacks; files and the process are the CLI's.",
           })),

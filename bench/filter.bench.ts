@@ -5,18 +5,17 @@
  * SMTP proxying costs. No target: informational (docs/filter.md).
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { createPrivateKey, createPublicKey } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createPublicKey } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { publicKeyRecordValue } from "../src/dkim/keygen.js";
-import { prepareSignRequest, signMessage } from "../src/dkim/sign-message.js";
+import { signMessage } from "../src/dkim/sign-message.js";
 import { connectNextHop } from "../src/filter/next-hop.js";
 import { dotStuff } from "../src/filter/smtp-io.js";
-import { fmt, ROOT } from "./support.js";
+import { fmt, KEY_FILE, ROOT, signRequest } from "./support.js";
 
-const KEY_FILE = join(ROOT, "test", "fixtures", "dkim", "rsa2048.pem");
 const CONNECTIONS = 8;
 const PER_CONNECTION = 250;
 
@@ -114,22 +113,12 @@ export async function run(): Promise<void> {
   const next = await discardingNextHop();
   const children: ChildProcess[] = [];
   try {
-    const privateKey = createPrivateKey(readFileSync(KEY_FILE));
-    const p = publicKeyRecordValue(createPublicKey(privateKey));
+    const req = signRequest(Math.floor(Date.now() / 1000));
+    const p = publicKeyRecordValue(createPublicKey(req.privateKey));
     writeFileSync(
       join(dir, "zone"),
       `$TTL 300\nrsa._domainkey.example.com. IN TXT "v=DKIM1; k=rsa; p=${p}"\n`,
     );
-    const req = prepareSignRequest({
-      domain: "example.com",
-      selector: "rsa",
-      privateKey,
-      algorithm: "rsa-sha256",
-      headerCanon: "relaxed",
-      bodyCanon: "relaxed",
-      oversign: true,
-      timestamp: Math.floor(Date.now() / 1000),
-    });
     const plain = Array.from({ length: 500 }, (_, i) => message(i));
     const signed: Buffer[] = [];
     for (const m of plain) {

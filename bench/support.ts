@@ -1,6 +1,9 @@
 import { spawnSync } from "node:child_process";
+import { createPrivateKey } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { prepareSignRequest, type DkimSignRequest } from "../src/dkim/sign-message.js";
 
 /** The repository root (build/bench/bench -> three levels up). */
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
@@ -36,3 +39,20 @@ export function haveCommand(argv: string[]): boolean {
 
 /** Formats a number with `digits` decimals. */
 export const fmt = (n: number, digits = 1): string => n.toFixed(digits);
+
+/** The bench's signing key: the 2048-bit RSA test fixture. */
+export const KEY_FILE = resolve(ROOT, "test", "fixtures", "dkim", "rsa2048.pem");
+
+/** An rsa-sha256 relaxed/relaxed request with the fixture key, selector rsa, d=example.com. */
+export function signRequest(timestamp: number): DkimSignRequest {
+  return prepareSignRequest({
+    domain: "example.com",
+    selector: "rsa",
+    privateKey: createPrivateKey(readFileSync(KEY_FILE)),
+    algorithm: "rsa-sha256",
+    headerCanon: "relaxed",
+    bodyCanon: "relaxed",
+    oversign: true,
+    timestamp,
+  });
+}

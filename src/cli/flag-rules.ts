@@ -121,6 +121,9 @@ export function withDefault<T>(rule: Rule<T>, fallback: T): Rule<T> {
   return { check: (v) => (v === undefined ? { ok: fallback } : rule.check(v)) };
 }
 
+/** Commander's argument parser for a repeatable flag: the values in order. */
+export const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
 /** A repeatable flag: each value checked by `rule`; at least `min` values (`missing` says so). */
 export function list<T>(rule: Rule<T>, min: number, missing: string): Rule<T[]> {
   return {

@@ -7,7 +7,7 @@ import { daemonLog, serveUntilStopped } from "./daemon.js";
 import type { CommandContext } from "./deps.js";
 import { CliError, ExitCode } from "./exit-codes.js";
 import { parseHostPort } from "./filter.js";
-import { flag, integer, optional, optionalString, parseFlagRules, pattern } from "./flag-rules.js";
+import { collect, flag, integer, optional, optionalString, parseFlagRules, pattern } from "./flag-rules.js";
 import { safeHostname } from "./host-name.js";
 import { addResolverOptions, resolverFromOptions } from "./resolver-options.js";
 
@@ -26,7 +26,6 @@ const FLAG_RULES = {
 
 /** `spfdk policy`: the SPF policy service for Postfix's check_policy_service. */
 export function makeCommand(ctx: CommandContext): Command {
-  const collect = (v: string, prev: string[] = []) => [...prev, v];
   const cmd = new Command("policy")
     .description(
       "run an SPF policy service for Postfix (check_policy_service): refuse SPF fail at RCPT time, " +

@@ -6,6 +6,7 @@ import { PARTS, PostfixOptionsSchema, resolveParts, type Part } from "../postfix
 import { buildPlan, TEMPLATE_FILES, type Templates } from "../postfix/plan.js";
 import type { CommandContext } from "./deps.js";
 import { CliError, ExitCode } from "./exit-codes.js";
+import { collect } from "./flag-rules.js";
 import { parseFlags } from "./flags.js";
 import { runApply } from "./postfix-apply.js";
 import { planJson, renderPlanText } from "./postfix-output.js";
@@ -34,8 +35,6 @@ const ModeFlags = z
     else if (f.reload && !(f.apply || f.remove)) problem("reload", "needs --apply or --remove");
     else if (f.reload && f.dryRun) problem("reload", "cannot be combined with --dry-run");
   });
-
-const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
 
 /** The template files, read from templates/ beside src/ and dist/ (two levels above this file). */
 async function readTemplates(): Promise<Templates> {

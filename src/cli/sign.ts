@@ -15,6 +15,7 @@ import { describeFsError, exists } from "./files.js";
 import {
   checked,
   choice,
+  collect,
   flag,
   flagOn,
   list,
@@ -59,8 +60,6 @@ const FLAG_RULES = {
   force: flag,
   json: flag,
 };
-
-const collect = (v: string, prev: string[] = []) => [...prev, v];
 
 /**
  * Adds the flags of SIGNING_RULES to `cmd` (shared with `spfdk filter --sign`): required ones for

@@ -1,7 +1,8 @@
 /**
  * A caching, query-coalescing wrapper around any `Resolver`, for runs that repeat lookups
- * (`check-spf --batch`). The cache lives in the returned object; nothing is module-level.
+ * (`check-spf --batch`, the filter and policy daemons). The cache lives in the returned object; nothing is module-level.
  */
+import { normalizeName } from "./names.js";
 import type { DnsAnswer, RecordType, Resolver } from "./resolver.js";
 
 /** Options of `cachingResolver`. */
@@ -36,12 +37,6 @@ export interface CachingResolver extends Resolver {
   peek(type: RecordType, name: string): DnsAnswer<unknown> | undefined;
 }
 
-/** The cache key of a name: lower-case without the trailing dot (no allocation when already so). */
-function nameKey(name: string): string {
-  const lower = name.toLowerCase();
-  return lower.endsWith(".") ? lower.slice(0, -1) : lower;
-}
-
 /**
  * Wraps `inner` so that:
  * - an `ok` answer is reused until its TTL (or `defaultTtlSec` when it has none, capped at
@@ -68,7 +63,7 @@ export function cachingResolver(inner: Resolver, opts: CachingResolverOptions): 
   }
 
   const keyOf = (type: RecordType, name: string): string =>
-    type === "PTR" ? name.toLowerCase() : nameKey(name);
+    type === "PTR" ? name.toLowerCase() : normalizeName(name);
 
   function peek(type: RecordType, name: string, key = keyOf(type, name)): DnsAnswer<unknown> | undefined {
     const cache = caches.get(type)!;

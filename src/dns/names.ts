@@ -5,6 +5,12 @@ export const MAX_NAME_LENGTH = 253;
 /** Longest label. */
 export const MAX_LABEL_LENGTH = 63;
 
+/** Lower-case, without the trailing dot: how every resolver and cache keys a name. */
+export function normalizeName(name: string): string {
+  const lower = name.toLowerCase();
+  return lower.charCodeAt(lower.length - 1) === 0x2e ? lower.slice(0, -1) : lower;
+}
+
 /** Why a name is not a valid DNS name, or null when it is. Allows `_` (as in `_domainkey`, `_spf`). */
 export function dnsNameProblem(name: string): string | null {
   const n = name.endsWith(".") ? name.slice(0, -1) : name;

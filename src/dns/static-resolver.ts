@@ -2,7 +2,7 @@
  * An in-memory `Resolver` that answers from a `ZoneData` object: the resolver of core tests and of
  * `--zone FILE` (replaying a run offline). It does no I/O.
  */
-import { reverseName } from "./names.js";
+import { normalizeName, reverseName } from "./names.js";
 import { describeAnswer, type DnsAnswer, type MxRecord, type RecordType, type Resolver } from "./resolver.js";
 
 /** The records of one owner name. */
@@ -40,11 +40,7 @@ export interface StaticResolverOptions {
 /** Longest CNAME chain followed; a longer chain is treated like a loop. */
 export const MAX_CNAME_CHAIN = 8;
 
-/** Lower-case, without the trailing dot: the key every lookup uses. */
-export function normalizeName(name: string): string {
-  const lower = name.toLowerCase();
-  return lower.charCodeAt(lower.length - 1) === 0x2e ? lower.slice(0, -1) : lower;
-}
+export { normalizeName };
 
 /** Where following CNAMEs from a name ends; `aliases` are the CNAME owners passed, in order. */
 export type CnameWalk = { aliases: string[] } & (

@@ -9,7 +9,7 @@ export class BoundedMap<K, V> extends Map<K, V> {
   }
 
   override set(key: K, value: V): this {
-    if (this.max !== undefined && !this.has(key) && this.size >= this.max) {
+    if (!this.has(key) && this.size >= this.max) {
       this.delete(this.keys().next().value as K);
     }
     return super.set(key, value);

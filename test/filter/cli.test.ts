@@ -8,6 +8,7 @@ import { verifyMessage } from "../../src/dkim/verify-message.js";
 import { dotUnstuff } from "../../src/filter/smtp-io.js";
 import { fixturePath, fixtureResolver } from "../dkim/fixtures.js";
 import { runCli } from "../helpers/cli.js";
+import { startDaemon } from "../helpers/daemon.js";
 import { REPO_ROOT } from "../helpers/shared.js";
 import { sendSmtp, startSmtpSink, type SmtpSink } from "../helpers/smtp-sink.js";
 
@@ -21,27 +22,16 @@ afterAll(async () => {
 
 /** Runs the filter until `work` is done, then sends it the stop signal; returns the run. */
 async function runFilter(args: string[], work: (port: number) => Promise<void>) {
-  let log = "";
-  let stop: ((signal: string) => void) | null = null;
-  const run = runCli(["filter", ...args, "--listen", "127.0.0.1:0", "--next", `127.0.0.1:${sink.port}`], {
-    stderr: (t) => (log += t),
-    onStopSignal: (s) => {
-      stop = s;
-      return () => undefined;
-    },
-  });
-  // The port from "verifying on 127.0.0.1:PORT" (or "listen":"127.0.0.1:PORT" with --json).
-  const where = /(?: on |"listen":")127\.0\.0\.1:(\d+)/;
-  for (let i = 0; i < 200 && !where.test(log); i++) await new Promise((r) => setTimeout(r, 20));
-  const port = Number(where.exec(log)?.[1]);
-  if (!port) {
-    (stop as ((signal: string) => void) | null)?.("SIGTERM");
-    return { ...(await run), log };
-  }
-  await work(port);
-  (stop as ((signal: string) => void) | null)?.("SIGTERM");
-  const r = await run;
-  return { ...r, log };
+  const d = await startDaemon([
+    "filter",
+    ...args,
+    "--listen",
+    "127.0.0.1:0",
+    "--next",
+    `127.0.0.1:${sink.port}`,
+  ]);
+  if (d.port) await work(d.port);
+  return d.stop();
 }
 
 describe("spfdk filter", () => {

@@ -14,6 +14,7 @@ import { signingDomainFor, type SigningDomain } from "../../src/filter/sign-hand
 import { dotUnstuff } from "../../src/filter/smtp-io.js";
 import { fixturePath, pOf } from "../dkim/fixtures.js";
 import { runCli } from "../helpers/cli.js";
+import { startDaemon } from "../helpers/daemon.js";
 import { sendSmtp, startSmtpSink, type SmtpSink } from "../helpers/smtp-sink.js";
 
 describe("parseKeyTable", () => {
@@ -77,27 +78,11 @@ describe("spfdk filter --sign --key-table", () => {
   });
 
   it("signs each domain's mail with its own keys, and other mail not at all", async () => {
-    let log = "";
-    let stop: ((s: string) => void) | null = null;
-    const run = runCli(
-      [
-        "filter",
-        "--sign",
-        "--key-table",
-        join(dir, "table"),
-        "--listen",
-        "127.0.0.1:0",
-        "--next",
-        `127.0.0.1:${sink.port}`,
-      ],
-      {
-        stderr: (t) => (log += t),
-        onStopSignal: (s) => ((stop = s), () => undefined),
-      },
-    );
-    for (let i = 0; i < 200 && !/ on 127\.0\.0\.1:\d+/.test(log); i++)
-      await new Promise((r) => setTimeout(r, 20));
-    const port = Number(/ on 127\.0\.0\.1:(\d+)/.exec(log)?.[1]);
+    const d = await startDaemon([
+      ...["filter", "--sign", "--key-table", join(dir, "table")],
+      ...["--listen", "127.0.0.1:0", "--next", `127.0.0.1:${sink.port}`],
+    ]);
+    const port = d.port;
     const kept: Buffer[] = [];
     for (const from of ["a@example.com", "b@sub.example.org", "c@example.net"]) {
       expect(
@@ -109,8 +94,8 @@ describe("spfdk filter --sign --key-table", () => {
         ),
       );
     }
-    (stop as ((s: string) => void) | null)?.("SIGTERM");
-    expect((await run).code).toBe(0);
+    const { code, log } = await d.stop();
+    expect(code).toBe(0);
     const resolver = staticResolver({
       "rsa._domainkey.example.com": { TXT: [`v=DKIM1; k=rsa; p=${pOf("rsa2048.pem")}`] },
       "ed._domainkey.example.com": { TXT: [`v=DKIM1; k=ed25519; p=${pOf("ed25519.pem")}`] },

@@ -9,6 +9,7 @@ import { staticResolver } from "../../src/dns/static-resolver.js";
 import { createPolicy, parseNetwork, type PolicyOptions } from "../../src/filter/policy.js";
 import { startPolicyServer } from "../../src/filter/policy-server.js";
 import { runCli } from "../helpers/cli.js";
+import { startDaemon } from "../helpers/daemon.js";
 
 const resolver = staticResolver({
   "pass.test": { TXT: ["v=spf1 ip4:192.0.2.10 -all"] },
@@ -166,19 +167,17 @@ describe("spfdk policy", () => {
   });
 
   it("runs until stopped and logs each decision", async () => {
-    let log = "";
-    let stop: ((s: string) => void) | null = null;
-    const run = runCli(
-      ["policy", "--listen", "127.0.0.1:0", "--zone", "/dev/null", "--receiver", "mx.test"],
-      {
-        stderr: (t) => (log += t),
-        onStopSignal: (s) => ((stop = s), () => undefined),
-      },
-    );
-    for (let i = 0; i < 200 && !/listening on 127\.0\.0\.1:\d+/.test(log); i++)
-      await new Promise((r) => setTimeout(r, 20));
-    const port = Number(/listening on 127\.0\.0\.1:(\d+)/.exec(log)?.[1]);
-    expect(log).toMatch(/\(refusing: fail\)/);
+    const d = await startDaemon([
+      "policy",
+      "--listen",
+      "127.0.0.1:0",
+      "--zone",
+      "/dev/null",
+      "--receiver",
+      "mx.test",
+    ]);
+    const port = d.port;
+    expect(d.log()).toMatch(/\(refusing: fail\)/);
     const reply = await new Promise<string>((resolve) => {
       let got = "";
       const c = createConnection({ host: "127.0.0.1", port }, () =>
@@ -193,8 +192,8 @@ describe("spfdk policy", () => {
       c.on("close", () => resolve(got));
     });
     expect(reply).toMatch(/^action=PREPEND Received-SPF: none .*receiver=mx\.test;/);
-    (stop as ((s: string) => void) | null)?.("SIGTERM");
-    expect((await run).code).toBe(0);
+    const { code, log } = await d.stop();
+    expect(code).toBe(0);
     expect(log).toMatch(
       /client=192\.0\.2\.7 helo=h\.test from=<a@nowhere\.test> to=<b@my\.test> mfrom=none -> PREPEND Received-SPF: none/,
     );

@@ -19,6 +19,7 @@ import { runCli } from "../helpers/cli.js";
 import {
   createSandbox,
   destroySandbox,
+  filterPorts,
   logProblems,
   delivered,
   sandboxRunnable,
@@ -48,15 +49,7 @@ if (!haveDkimpy) {
 }
 
 const base = Number(process.env.PORT_BASE_FILTER) || 50000 + Math.floor(Math.random() * 1000) * 10; // apart from sandbox-e2e.test.ts (20000-49999)
-const port = {
-  inFilter: base,
-  inReturn: base + 1,
-  outFilter: base + 2,
-  outReturn: base + 3,
-  smtp: base + 4,
-  submission: base + 5,
-  policy: base + 6,
-};
+const port = { ...filterPorts(base), policy: base + 6 };
 
 // The zone both the filter and the checks here use: the key of my.domain, SPF of the sender's domain.
 const ZONE = {

@@ -210,3 +210,15 @@ export function delivered(sb: Sandbox, marker: string): string | undefined {
     .map((f) => readFileSync(join(sb.inbox, f), "latin1"))
     .find((m) => m.includes(marker));
 }
+
+/** The listeners a postfix-config test renders, numbered from `base` (the test adds its own after them). */
+export function filterPorts(base: number) {
+  return {
+    inFilter: base,
+    inReturn: base + 1,
+    outFilter: base + 2,
+    outReturn: base + 3,
+    smtp: base + 4,
+    submission: base + 5,
+  };
+}

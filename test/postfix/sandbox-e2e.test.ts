@@ -13,6 +13,7 @@ import { runCli } from "../helpers/cli.js";
 import {
   createSandbox,
   destroySandbox,
+  filterPorts,
   logProblems,
   delivered,
   sandboxRunnable,
@@ -25,15 +26,7 @@ import { sendSmtp, startSmtpSink, type SmtpSink } from "../helpers/smtp-sink.js"
 const runnable = sandboxRunnable("Postfix sandbox e2e");
 
 const base = Number(process.env.PORT_BASE) || 20000 + Math.floor(Math.random() * 3000) * 10;
-const port = {
-  inFilter: base,
-  inReturn: base + 1,
-  outFilter: base + 2,
-  outReturn: base + 3,
-  smtp: base + 4,
-  submission: base + 5,
-  gateway: base + 6,
-};
+const port = { ...filterPorts(base), gateway: base + 6 };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
