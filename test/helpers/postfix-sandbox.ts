@@ -222,3 +222,12 @@ export function filterPorts(base: number) {
     submission: base + 5,
   };
 }
+
+/**
+ * A random base for a sandbox test's listeners, a multiple of 10 in [from, to). Keep ranges below
+ * 32768: Linux hands out ports from 32768 up as the local ports of outgoing connections
+ * (ip_local_port_range), so a fixed port there can be taken by any other test's client socket.
+ */
+export function randomPortBase(from: number, to: number): number {
+  return from + Math.floor((Math.random() * (to - from)) / 10) * 10;
+}

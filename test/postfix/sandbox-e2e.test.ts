@@ -14,6 +14,7 @@ import {
   createSandbox,
   destroySandbox,
   filterPorts,
+  randomPortBase,
   logProblems,
   delivered,
   sandboxRunnable,
@@ -25,7 +26,7 @@ import { sendSmtp, startSmtpSink, type SmtpSink } from "../helpers/smtp-sink.js"
 
 const runnable = sandboxRunnable("Postfix sandbox e2e");
 
-const base = Number(process.env.PORT_BASE) || 20000 + Math.floor(Math.random() * 3000) * 10;
+const base = Number(process.env.PORT_BASE) || randomPortBase(20000, 26000);
 const port = { ...filterPorts(base), gateway: base + 6 };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
